@@ -27,6 +27,12 @@ DEFAULT_PARAMS = Path("params.yaml")
 SECTIONS: dict[str, str] = {
     "common": "stages.common:CommonParams",
     "model": "stages.prepare_model:ModelParams",
+    "sandbox": "stages.sandbox.limits:SandboxParams",
+    "llm": "stages.llm.config:LLMParams",
+    "extract": "stages.extract_functions:ExtractParams",
+    "instructions": "stages.extract_instructions:InstructionParams",
+    "decontaminate": "stages.decontaminate:DecontParams",
+    "benchmark": "stages.build_benchmark:BenchmarkParams",
 }
 
 

@@ -22,6 +22,7 @@ class RawResult:
     runtime_versions: dict[str, str] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)  # the limits this run had, recorded for audit
     isolation: str = ""  # "bwrap" or "rlimits" (bwrap unavailable)
+    phase: str = "run"  # "compile" when a compile step failed and the program never ran
 
     @property
     def ok_exit(self) -> bool:

