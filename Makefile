@@ -2,7 +2,9 @@
 #   make repro   set up, then run the whole pipeline (`dvc repro`) on the embedded default
 #   make test    set up, then run the test suite
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(abspath $(VENV))/bin
+# dvc runs each stage's `python -m stages.X` through a shell: put the venv first on PATH for it.
+export PATH := $(BIN):$(PATH)
 
 .PHONY: setup repro test lint bench vllm-env
 
