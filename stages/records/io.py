@@ -1,8 +1,13 @@
-"""Sharded JSONL: the one on-disk format for rows, written atomically.
+"""Sharded Parquet: the one on-disk format for rows, written atomically.
 
-An output directory holds `shard-00000.jsonl`, `shard-00001.jsonl`, ... which `datasets.load_dataset("json",
-data_dir=...)` loads as is. A whole directory is written beside its final place and renamed over it, so a killed
-stage leaves either the old output or the new one, never half of one.
+An output directory holds `shard-00000.parquet`, `shard-00001.parquet`, ... which
+`datasets.load_dataset("parquet", data_dir=...)` (or `load_dataset(dir)`) loads as is. Parquet rather than JSONL
+because every shard then carries one unified, typed schema: with JSONL, `datasets` infers types from the first
+block of the first file, so a field that happens to be null there (a license, an error message) breaks loading of
+later shards. Row values must therefore have one type per field; free-form values go in as JSON strings.
+
+A whole directory is written beside its final place and renamed over it, so a killed stage leaves either the
+old output or the new one, never half of one. `polyforge show PATH` prints rows as JSON lines for reading.
 """
 
 from __future__ import annotations
@@ -15,46 +20,77 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-SHARD_GLOB = "shard-*.jsonl"
+SHARD_SUFFIX = ".parquet"
+SHARD_GLOB = f"shard-*{SHARD_SUFFIX}"
+READ_BATCH = 1024
 
 
 class RowFormatError(ValueError):
-    """A row on disk is not a JSON object: the message names the file and line."""
+    """Rows cannot be written or read as a table: the message names the file or the field."""
 
 
 def shard_name(index: int) -> str:
-    return f"shard-{index:05d}.jsonl"
+    return f"shard-{index:05d}{SHARD_SUFFIX}"
 
 
 def write_rows(out_dir: str | os.PathLike[str], rows: Iterable[dict[str, Any]], shard_rows: int = 5000) -> int:
     """Stream `rows` into shards under `out_dir`, replacing what was there atomically. Returns the row count.
 
-    Always writes at least one (possibly empty) shard, so downstream stages and `datasets` find the directory.
+    Memory holds one shard of rows at a time. Always writes at least one (possibly empty) shard, so downstream
+    stages and `datasets` find the directory.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    count = 0
     try:
-        shard_index, in_shard = 0, 0
-        handle = open(tmp_dir / shard_name(0), "w", encoding="utf-8")
-        try:
-            for row in rows:
-                if in_shard == shard_rows:
-                    handle.close()
-                    shard_index += 1
-                    in_shard = 0
-                    handle = open(tmp_dir / shard_name(shard_index), "w", encoding="utf-8")
-                handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
-                in_shard += 1
-                count += 1
-        finally:
-            handle.close()
+        count, paths, schemas, buffer = 0, [], [], []
+        for row in rows:
+            buffer.append(row)
+            count += 1
+            if len(buffer) == shard_rows:
+                paths.append(tmp_dir / shard_name(len(paths)))
+                schemas.append(_write_shard(paths[-1], buffer))
+                buffer = []
+        if buffer or not paths:
+            paths.append(tmp_dir / shard_name(len(paths)))
+            schemas.append(_write_shard(paths[-1], buffer))
+        _unify(paths, schemas)
         _replace_dir(tmp_dir, out_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
     return count
+
+
+def _table(rows: list[dict[str, Any]], schema: Any = None) -> Any:
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise RowFormatError(f"rows do not form a table (each field needs one type): {exc}") from None
+
+
+def _write_shard(path: Path, rows: list[dict[str, Any]]) -> Any:
+    import pyarrow.parquet as pq
+
+    table = _table(rows)
+    pq.write_table(table, path)
+    return table.schema
+
+
+def _unify(paths: list[Path], schemas: list[Any]) -> None:
+    """Give every shard the same schema (a field null in one shard and typed in another gets the type)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        unified = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise RowFormatError(f"shards disagree on a field's type: {exc}") from None
+    for path, schema in zip(paths, schemas, strict=True):
+        if not schema.equals(unified):
+            pq.write_table(_table(pq.read_table(path).to_pylist(), schema=unified), path)
 
 
 def _replace_dir(new: Path, target: Path) -> None:
@@ -68,29 +104,27 @@ def _replace_dir(new: Path, target: Path) -> None:
 
 
 def shard_paths(path: str | os.PathLike[str]) -> list[Path]:
-    """The JSONL files a path stands for: the file itself, or a directory's shards (recursively, sorted)."""
+    """The shard files a path stands for: the file itself, or a directory's shards (recursively, sorted)."""
     path = Path(path)
     if path.is_file():
         return [path]
     if path.is_dir():
         return sorted(path.rglob(SHARD_GLOB))
-    raise FileNotFoundError(f"no rows at {path}: neither a JSONL file nor a directory of {SHARD_GLOB} shards")
+    raise FileNotFoundError(f"no rows at {path}: neither a shard file nor a directory of {SHARD_GLOB} shards")
 
 
 def read_rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Yield rows from a shard directory or one JSONL file. A malformed line raises RowFormatError naming it."""
+    """Yield rows from a shard directory or one shard file, a batch at a time (bounded memory)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     for shard in shard_paths(path):
-        with open(shard, encoding="utf-8") as handle:
-            for lineno, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise RowFormatError(f"{shard}:{lineno}: not valid JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise RowFormatError(f"{shard}:{lineno}: expected a JSON object, got {type(row).__name__}")
-                yield row
+        try:
+            handle = pq.ParquetFile(shard)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise RowFormatError(f"{shard}: not a readable Parquet shard ({exc})") from None
+        for batch in handle.iter_batches(batch_size=READ_BATCH):
+            yield from batch.to_pylist()
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

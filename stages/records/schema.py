@@ -1,6 +1,8 @@
 """The shape every row shares: a content id, a lineage, and the stage's own payload fields.
 
-Rows are plain dicts on disk (JSONL), so `datasets.load_dataset("json", ...)` reads any stage's output as is.
+Rows are plain dicts, stored as Parquet shards (see io.py) that `datasets.load_dataset("parquet", ...)` reads as
+is. Each field needs one type across rows; a mapping with varying keys comes back with the union of keys (missing
+ones None), so store free-form mappings as JSON strings or as lists of records.
 Three fields are reserved: `id` (hash of the canonical payload plus the parent id), `dedup_key` (optional, what
 de-duplication compares; separate from the id so two rows with the same code but different parents stay
 distinct rows) and `lineage`.
