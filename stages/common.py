@@ -26,7 +26,7 @@ class CommonParams:
     workers: int = 0
     # Ray cluster address for `executor: ray` ("auto" joins a running cluster, "" starts a local one).
     ray_address: str = ""
-    # Rows per output shard (data/*/shard-NNNNN.jsonl): big enough to avoid DVC's many-small-files slowness.
+    # Rows per output shard (data/*/shard-NNNNN.parquet): big enough to avoid DVC's many-small-files slowness.
     shard_rows: int = 5000
 
     def __post_init__(self) -> None:

@@ -1,0 +1,81 @@
+"""Render every params section as Markdown, from the dataclasses themselves (their field comments are the docs).
+
+`python -m stages.params_doc --write README.md` refreshes the table between the PARAMS markers in the README;
+a test fails when the README falls behind the dataclasses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import re
+from pathlib import Path
+
+from stages.params import SECTIONS, section_class
+
+BEGIN, END = "<!-- PARAMS:BEGIN -->", "<!-- PARAMS:END -->"
+FIELD = re.compile(r"^\s*(\w+)\s*:\s*[^=]+?(?:=.*)?$")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Comment lines directly above each field, joined."""
+    docs: dict[str, str] = {}
+    pending: list[str] = []
+    for line in inspect.getsource(cls).splitlines()[1:]:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("#").strip())
+            continue
+        match = FIELD.match(line)
+        if match and not stripped.startswith(("def ", "return", "@")):
+            docs.setdefault(match.group(1), " ".join(pending))
+        pending = []
+    return docs
+
+
+def render() -> str:
+    out = []
+    for name in SECTIONS:
+        try:
+            cls = section_class(name)
+        except (ImportError, AttributeError):
+            continue
+        out.append(f"\n**`{name}`** ({cls.__module__}.{cls.__name__})\n")
+        out.append("| key | default | meaning |")
+        out.append("|---|---|---|")
+        docs = field_docs(cls)
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else "(required)"
+            )
+            shown = repr(dataclasses.asdict(default) if dataclasses.is_dataclass(default) else default)
+            text = docs.get(f.name, "").replace("|", "\\|")
+            out.append(f"| `{f.name}` | `{shown}` | {text} |")
+    return "\n".join(out).strip() + "\n"
+
+
+def write(readme: Path) -> bool:
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{readme} lacks the {BEGIN} ... {END} markers")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{BEGIN}\n{render()}{END}{tail}"
+    changed = new != text
+    readme.write_text(new)
+    return changed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--write", type=Path, help="refresh the params table in this README")
+    args = parser.parse_args()
+    if args.write:
+        print("updated" if write(args.write) else "already up to date")
+    else:
+        print(render())
+
+
+if __name__ == "__main__":
+    main()
