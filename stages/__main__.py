@@ -1,11 +1,11 @@
 """The `polyforge` command: inspect what the pipeline made.
 
-    polyforge funnel              every stage's rows in / out / dropped per reason
-    polyforge lineage ID          walk a row back through its parents to its source
-    polyforge decontamination     every decontamination report, merged
-    polyforge params [FILE]       validate a params file (every section) and print it resolved
-    polyforge show PATH [-n N]    print rows of a stage output (shard dir or file) as JSON lines
-    polyforge preset FILE         merge a preset (e.g. params/gpu.yaml) into params.yaml, validated first
+polyforge funnel              every stage's rows in / out / dropped per reason
+polyforge lineage ID          walk a row back through its parents to its source
+polyforge decontamination     every decontamination report, merged
+polyforge params [FILE]       validate a params file (every section) and print it resolved
+polyforge show PATH [-n N]    print rows of a stage output (shard dir or file) as JSON lines
+polyforge preset FILE         merge a preset (e.g. params/gpu.yaml) into params.yaml, validated first
 """
 
 from __future__ import annotations

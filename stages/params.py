@@ -54,7 +54,9 @@ def section_class(name: str) -> type:
     try:
         target = SECTIONS[name]
     except KeyError:
-        raise ParamsError(f"unknown params section {name!r}; known sections: {', '.join(sorted(SECTIONS))}") from None
+        raise ParamsError(
+            f"unknown params section {name!r}; known sections: {', '.join(sorted(SECTIONS))}"
+        ) from None
     module, _, cls = target.partition(":")
     return getattr(importlib.import_module(module), cls)
 

@@ -46,8 +46,10 @@ def render() -> str:
         out.append("|---|---|---|")
         docs = field_docs(cls)
         for f in dataclasses.fields(cls):
-            default = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else "(required)"
+            default = (
+                f.default
+                if f.default is not dataclasses.MISSING
+                else (f.default_factory() if f.default_factory is not dataclasses.MISSING else "(required)")
             )
             shown = repr(dataclasses.asdict(default) if dataclasses.is_dataclass(default) else default)
             text = docs.get(f.name, "").replace("|", "\\|")

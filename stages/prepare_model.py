@@ -155,7 +155,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     params = load_section("model")
     identity = materialise(params)
-    log.info("prepared %s in %s (%s parameters)", identity["name"], params.out_dir, f"{identity['parameters']:,}")
+    log.info(
+        "prepared %s in %s (%s parameters)", identity["name"], params.out_dir, f"{identity['parameters']:,}"
+    )
 
 
 if __name__ == "__main__":

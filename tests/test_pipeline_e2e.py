@@ -28,7 +28,9 @@ BIN = Path(sys.executable).parent
 def sh(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 1500) -> str:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc.stdout + proc.stderr
 
 
@@ -39,7 +41,11 @@ def ran_stages(output: str) -> set[str]:
 def copy_project(dest: Path) -> None:
     """The project as a user's clone would hold it: tracked and untracked-but-not-ignored files."""
     files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
     for rel in filter(None, files):
         src = ROOT / rel
@@ -99,7 +105,9 @@ def test_changing_one_param_reruns_that_stage_and_downstream_only(project, env):
     repo, _ = project
     lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     key, value, expected = CHANGE
-    if key.split(".")[0] not in {s for stage in lock.values() for s in stage.get("params", {}).get("params.yaml", {})}:
+    if key.split(".")[0] not in {
+        s for stage in lock.values() for s in stage.get("params", {}).get("params.yaml", {})
+    }:
         pytest.skip(f"no stage uses {key} yet")
     out = sh([str(BIN / "dvc"), "repro", "--dry"], repo, env)  # nothing pending before the change
     assert ran_stages(out) == set()

@@ -33,7 +33,9 @@ def shard_name(index: int) -> str:
     return f"shard-{index:05d}{SHARD_SUFFIX}"
 
 
-def write_rows(out_dir: str | os.PathLike[str], rows: Iterable[dict[str, Any]], shard_rows: int = 5000) -> int:
+def write_rows(
+    out_dir: str | os.PathLike[str], rows: Iterable[dict[str, Any]], shard_rows: int = 5000
+) -> int:
     """Stream `rows` into shards under `out_dir`, replacing what was there atomically. Returns the row count.
 
     Memory holds one shard of rows at a time. Always writes at least one (possibly empty) shard, so downstream

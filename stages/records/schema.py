@@ -79,7 +79,9 @@ def new_row(
     }
 
 
-def child_row(parent: dict[str, Any], payload: dict[str, Any], *, stage: str, dedup_key: str | None = None) -> dict[str, Any]:
+def child_row(
+    parent: dict[str, Any], payload: dict[str, Any], *, stage: str, dedup_key: str | None = None
+) -> dict[str, Any]:
     """A row derived from `parent`: it inherits the parent's source and points back at the parent's id."""
     source = Source(**parent["lineage"]["source"])
     return new_row(payload, stage=stage, source=source, parent_id=parent["id"], dedup_key=dedup_key)

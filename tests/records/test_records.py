@@ -29,12 +29,17 @@ def test_reserved_fields_cannot_be_payload():
 
 
 def test_shards_roundtrip_and_load_with_datasets(tmp_path):
-    rows = [new_row({"code": f"def f{i}(): pass", "note": None if i < 3 else "n"}, stage="s", source=SRC)
-            for i in range(7)]
+    rows = [
+        new_row({"code": f"def f{i}(): pass", "note": None if i < 3 else "n"}, stage="s", source=SRC)
+        for i in range(7)
+    ]
     out = tmp_path / "out"
     assert write_rows(out, iter(rows), shard_rows=3) == 7
     assert sorted(p.name for p in out.iterdir()) == [
-        "shard-00000.parquet", "shard-00001.parquet", "shard-00002.parquet"]
+        "shard-00000.parquet",
+        "shard-00001.parquet",
+        "shard-00002.parquet",
+    ]
     assert list(read_rows(out)) == rows
 
     from datasets import load_dataset
@@ -106,7 +111,9 @@ def test_funnel_counts_reasons_with_one_example(tmp_path):
     path = funnel.write(tmp_path / "extract.json")
     data = json.loads(path.read_text())
     assert data == {
-        "stage": "extract", "rows_in": 5, "rows_out": 2,
+        "stage": "extract",
+        "rows_in": 5,
+        "rows_out": 2,
         "dropped": {"no_return": 2, "non_ascii": 1},
         "examples": {"no_return": "id1", "non_ascii": "id3"},
     }
@@ -114,7 +121,9 @@ def test_funnel_counts_reasons_with_one_example(tmp_path):
 
 def test_lineage_walks_back_to_the_source(tmp_path):
     root = new_row({"code": "def f(x): return x"}, stage="extract_functions", source=SRC)
-    mid = child_row(root, {"code": "def f(x): return x", "tests": ["assert f(1) == 1"]}, stage="generate_tests")
+    mid = child_row(
+        root, {"code": "def f(x): return x", "tests": ["assert f(1) == 1"]}, stage="generate_tests"
+    )
     leaf = child_row(mid, {"program": "local function f(x) return x end"}, stage="translate@lua")
     write_rows(tmp_path / "data" / "functions", iter([root]))
     write_rows(tmp_path / "data" / "tested", iter([mid]))
