@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from stages.params import check_range
+from stages.params import check_choice, check_range
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,53 @@ class Limits:
     nofile: int = 256
     # Bytes of stdout and of stderr kept in the result (the totals are always counted).
     output_cap: int = 2048
+    # Total output (stdout + stderr) after which the run is killed rather than read to its wall limit, MiB.
+    output_limit_mb: int = 16
 
     def __post_init__(self) -> None:
-        for name in ("wall_s", "compile_wall_s", "cpu_s", "address_space_mb", "nproc", "fsize_mb", "nofile"):
+        for name in (
+            "wall_s",
+            "compile_wall_s",
+            "cpu_s",
+            "address_space_mb",
+            "nproc",
+            "fsize_mb",
+            "nofile",
+            "output_limit_mb",
+        ):
             check_range(f"sandbox.{name}", getattr(self, name), 1e-3)
         check_range("sandbox.output_cap", self.output_cap, 0)
 
     def override(self, **changes: float | int) -> Limits:
         return dataclasses.replace(self, **changes)
+
+
+ISOLATIONS = ("auto", "bwrap", "rlimits")
+
+
+@dataclass(frozen=True)
+class SandboxParams:
+    """The `sandbox` section of params.yaml: default limits and how programs are isolated."""
+
+    # Limits every run gets unless its language overrides some (MultiPL-E: 15 s wall; EvalPlus: CPU-time based).
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    # "bwrap": bubblewrap namespaces (network, PID, IPC) and a minimal read-only filesystem view, required.
+    # "rlimits": limits, an unprivileged uid and a new session only. "auto": bwrap where it works, else rlimits,
+    # said once in the log.
+    isolation: str = "auto"
+    # Programs run under uids [uid_base, uid_base + uid_count), one leased per concurrent run, so RLIMIT_NPROC
+    # (which counts per uid and never binds root) counts only that run's processes and threads.
+    uid_base: int = 61000
+    uid_count: int = 256
+    # Where private work dirs are made ("" = the system temp dir). Must be reachable by the unprivileged uids.
+    work_root: str = ""
+    # Extra host paths shown read-only inside bwrap, for runtimes installed outside /usr (e.g. /opt/julia).
+    extra_ro_paths: tuple[str, ...] = ()
+    # Interpreter of the Python fast path and of Python programs' version probe; must lie in a system dir
+    # (a pyenv or venv interpreter under /root is neither readable by the unprivileged uid nor shown by bwrap).
+    python: str = "/usr/bin/python3"
+
+    def __post_init__(self) -> None:
+        check_choice("sandbox.isolation", self.isolation, ISOLATIONS)
+        check_range("sandbox.uid_base", self.uid_base, 1000, 2**31 - 2)
+        check_range("sandbox.uid_count", self.uid_count, 1, 65536)

@@ -23,6 +23,7 @@ class RawResult:
     limits: dict[str, Any] = field(default_factory=dict)  # the limits this run had, recorded for audit
     isolation: str = ""  # "bwrap" or "rlimits" (bwrap unavailable)
     phase: str = "run"  # "compile" when a compile step failed and the program never ran
+    output_limit_exceeded: bool = False  # killed for writing more than limits.output_limit_mb in total
 
     @property
     def ok_exit(self) -> bool:

@@ -1,0 +1,414 @@
+"""Run one untrusted command in a fresh private work dir, under limits, as an unprivileged uid, and report facts.
+
+`run()` is what every language and stage calls. It never decides whether a program passed: it returns a
+`RawResult` (exit code, signal, timeout, capped output with total byte counts, CPU and wall time, the runtime's
+version) and each language module classifies it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from stages.sandbox import bwrap
+from stages.sandbox.limits import Limits, SandboxParams
+from stages.sandbox.process import MIB, Outcome, ProcessLimits, execute
+from stages.sandbox.result import RawResult
+from stages.sandbox.runtimes import VersionCache, resolve
+from stages.sandbox.uids import UidPool
+
+log = logging.getLogger(__name__)
+
+SCRUBBED_PATH = "/usr/local/bin:/usr/bin:/bin"
+# World-writable places a program outside bwrap could leave files in; swept of the run uid's files afterwards.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+VERSION_LIMITS = Limits(wall_s=10.0, cpu_s=10, output_cap=512)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot run anything as configured (e.g. isolation: bwrap where bwrap does not work)."""
+
+
+class Sandbox:
+    """Runs commands under one `SandboxParams`. Thread-safe; each concurrent run leases its own uid."""
+
+    def __init__(self, params: SandboxParams | None = None) -> None:
+        self.params = params or SandboxParams()
+        root = Path(self.params.work_root or tempfile.gettempdir())
+        # Work dirs live here: 0711 lets the unprivileged uids reach their own dir but not list the others.
+        self.state_dir = root / f"polyforge-sandbox-{os.geteuid()}"
+        self._as_root = os.geteuid() == 0
+        self._uids = UidPool(self.params.uid_base, self.params.uid_count, self.state_dir / "locks")
+        self._versions = VersionCache()
+        self._isolation: str | None = None
+        self._mutex = threading.Lock()
+
+    # --- public ------------------------------------------------------------------------------------------
+
+    @property
+    def isolation(self) -> str:
+        """ "bwrap" or "rlimits": decided on first use, from the params and a probe run."""
+        if self._isolation is None:
+            with self._mutex:
+                if self._isolation is None:
+                    self._isolation = self._choose_isolation()
+        return self._isolation
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        files: Mapping[str, str | bytes] | None = None,
+        limits: Limits | None = None,
+        env: Mapping[str, str] | None = None,
+        compile_argv: Sequence[str] | None = None,
+        runtime: str | None = None,
+    ) -> RawResult:
+        """Run `argv` (after `compile_argv`, if given) in a fresh work dir holding `files`; see the module doc."""
+        if not argv:
+            raise ValueError(
+                "sandbox.run: argv is empty; pass the program and its arguments, e.g. ['python3', 'x.py']"
+            )
+        limits = limits or self.params.limits
+        argv = tuple(argv)
+        isolation = self.isolation
+        with self._uids.lease() if self._as_root else _no_uid() as uid:
+            workdir = self._make_workdir(uid)
+            try:
+                full_env = self._environment(workdir, env)
+                names = [_runtime_name(argv, compile_argv, runtime)]
+                if compile_argv:
+                    names.insert(0, compile_argv[0])
+                versions: dict[str, str] = {}
+                for name in names:
+                    if name is None:
+                        continue
+                    path = resolve(name, full_env.get("PATH", SCRUBBED_PATH))
+                    if path is None:
+                        return _missing(argv, name, limits, isolation)
+                    versions[name] = self._versions.version(path, lambda a: self._probe(a, uid))
+                _write_files(workdir, files or {}, uid)
+                if compile_argv:
+                    compiled = self._phase(tuple(compile_argv), workdir, full_env, uid, limits, compile=True)
+                    if not compiled.ok_exit:
+                        return dataclasses.replace(compiled, runtime_versions=versions, phase="compile")
+                result = self._phase(argv, workdir, full_env, uid, limits, compile=False)
+                return dataclasses.replace(result, runtime_versions=versions)
+            finally:
+                _remove(workdir)
+                if isolation == "rlimits" and uid is not None:
+                    _sweep_shared_tmp(uid)
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _choose_isolation(self) -> str:
+        wanted = self.params.isolation
+        if wanted == "rlimits":
+            return "rlimits"
+        with self._uids.lease() if self._as_root else _no_uid() as uid:
+            workdir = self._make_workdir(uid)
+            try:
+                ok, why = bwrap.works(uid, str(workdir))
+            finally:
+                _remove(workdir)
+        if ok:
+            return "bwrap"
+        if wanted == "bwrap":
+            raise SandboxError(f"sandbox.isolation is 'bwrap' but bwrap does not work here: {why}")
+        log.warning(
+            "sandbox: bubblewrap unavailable (%s); running programs with resource limits, an unprivileged uid "
+            "and a new session only: no network, PID or filesystem isolation",
+            why,
+        )
+        return "rlimits"
+
+    def _make_workdir(self, uid: int | None) -> Path:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self._as_root:
+            os.chmod(self.state_dir, 0o711)
+        workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.state_dir))
+        (workdir / ".tmp").mkdir()
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+            os.chown(workdir / ".tmp", uid, uid)
+        return workdir
+
+    def _environment(self, workdir: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+        env = {
+            "PATH": SCRUBBED_PATH,
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir / ".tmp"),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "USER": "sandbox",
+            "LOGNAME": "sandbox",
+        }
+        env.update(extra or {})
+        return env
+
+    def _process_limits(self, limits: Limits, *, compile: bool, uid: int | None) -> ProcessLimits:
+        wall = limits.compile_wall_s if compile else limits.wall_s
+        nproc = limits.nproc
+        if uid is None:  # not root: the limit counts every process of our own uid, so add what already runs
+            nproc += _own_process_count()
+        return ProcessLimits(
+            wall_s=wall,
+            cpu_s=max(limits.cpu_s, int(wall) + 1) if compile else limits.cpu_s,
+            address_space_mb=limits.address_space_mb,
+            nproc=nproc,
+            fsize_mb=limits.fsize_mb,
+            nofile=limits.nofile,
+            output_cap=limits.output_cap,
+            output_limit_bytes=limits.output_limit_mb * MIB,
+        )
+
+    def _phase(
+        self,
+        argv: tuple[str, ...],
+        workdir: Path,
+        env: dict[str, str],
+        uid: int | None,
+        limits: Limits,
+        *,
+        compile: bool,
+    ) -> RawResult:
+        isolation = self.isolation
+        plimits = self._process_limits(limits, compile=compile, uid=uid)
+        outcome = self._execute(argv, workdir, env, uid, plimits)
+        return _to_result(argv, outcome, limits, isolation)
+
+    def _execute(
+        self,
+        argv: tuple[str, ...],
+        workdir: Path,
+        env: dict[str, str],
+        uid: int | None,
+        plimits: ProcessLimits,
+    ) -> Outcome:
+        isolation = self.isolation
+        cmd = list(argv)
+        if isolation == "bwrap":
+            cmd = bwrap.command(argv, str(workdir), self.params.extra_ro_paths)
+        try:
+            outcome = execute(
+                cmd, cwd=str(workdir), env=env, uid=uid, limits=plimits, sweep=lambda: _sweep(uid)
+            )
+        except FileNotFoundError:
+            # Only reachable outside bwrap (bwrap reports a missing program itself): exit 127 like a shell.
+            msg = f"sandbox: cannot execute {argv[0]!r}: not found\n".encode()
+            return Outcome(self._status(127), False, False, 0.0, 0.0, b"", msg, 0, len(msg))
+        if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
+            _sweep(uid)
+        return outcome
+
+    @staticmethod
+    def _status(code: int) -> int:
+        return (code & 0xFF) << 8
+
+    def _probe(self, argv: list[str], uid: int | None) -> tuple[int | None, str]:
+        workdir = self._make_workdir(uid)
+        try:
+            env = self._environment(workdir, None)
+            plimits = self._process_limits(VERSION_LIMITS, compile=False, uid=uid)
+            outcome = self._execute(tuple(argv), workdir, env, uid, plimits)
+        finally:
+            _remove(workdir)
+        result = _to_result(tuple(argv), outcome, VERSION_LIMITS, self.isolation)
+        return result.exit_code, (result.stdout or result.stderr)
+
+
+def _to_result(argv: tuple[str, ...], outcome: Outcome, limits: Limits, isolation: str) -> RawResult:
+    exit_code: int | None = None
+    sig: int | None = None
+    status = outcome.status
+    if outcome.timed_out or outcome.output_exceeded:
+        sig = int(signal.SIGKILL)
+    elif status is not None and os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+    elif status is not None:
+        exit_code = os.WEXITSTATUS(status)
+        # bwrap reports a program killed by signal N as exit 128+N (as shells do): report it as the signal.
+        if isolation == "bwrap" and 128 < exit_code <= 128 + 64:
+            exit_code, sig = None, exit_code - 128
+    return RawResult(
+        argv=argv,
+        exit_code=exit_code,
+        signal=sig,
+        timed_out=outcome.timed_out,
+        wall_s=round(outcome.wall_s, 6),
+        cpu_s=round(outcome.cpu_s, 6),
+        stdout=outcome.stdout.decode("utf-8", errors="replace"),
+        stderr=outcome.stderr.decode("utf-8", errors="replace"),
+        stdout_bytes=outcome.stdout_bytes,
+        stderr_bytes=outcome.stderr_bytes,
+        limits=dataclasses.asdict(limits),
+        isolation=isolation,
+        output_limit_exceeded=outcome.output_exceeded,
+    )
+
+
+def _missing(argv: tuple[str, ...], name: str, limits: Limits, isolation: str) -> RawResult:
+    return RawResult(
+        argv=argv,
+        exit_code=None,
+        signal=None,
+        timed_out=False,
+        wall_s=0.0,
+        cpu_s=0.0,
+        stdout="",
+        stderr=f"runtime {name!r} is not installed (not found on the sandbox PATH {SCRUBBED_PATH})",
+        stdout_bytes=0,
+        stderr_bytes=0,
+        runtime_missing=True,
+        runtime_versions={name: "missing"},
+        limits=dataclasses.asdict(limits),
+        isolation=isolation,
+    )
+
+
+def _runtime_name(
+    argv: tuple[str, ...], compile_argv: Sequence[str] | None, runtime: str | None
+) -> str | None:
+    """The binary whose absence means runtime_missing: `runtime`, else argv[0] unless it is a relative path to
+    something the run itself builds (./a.out), then the compiler."""
+    if runtime:
+        return runtime
+    first = argv[0]
+    if os.sep in first and not os.path.isabs(first):
+        return compile_argv[0] if compile_argv else None
+    return first
+
+
+def _write_files(workdir: Path, files: Mapping[str, str | bytes], uid: int | None) -> None:
+    root = workdir.resolve()
+    for rel, content in files.items():
+        target = (workdir / rel).resolve()
+        if os.path.isabs(rel) or root not in target.parents:
+            raise ValueError(f"sandbox file name {rel!r} must be a relative path inside the work dir")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        target.write_bytes(data)
+        if uid is not None:
+            node = target
+            while node != root:
+                os.chown(node, uid, uid)
+                node = node.parent
+
+
+def _remove(workdir: Path) -> None:
+    def force(func, path, _exc):  # type: ignore[no-untyped-def]
+        # A program may have made its own files unwritable: make them removable, then retry once.
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            func(path)
+        except OSError as exc:
+            log.warning("sandbox: could not remove %s: %s", path, exc)
+
+    shutil.rmtree(workdir, onerror=force)
+
+
+def _sweep(uid: int | None) -> None:
+    """Kill every process of the run's uid (kill(-1) from that uid reaches all of them and nothing else)."""
+    if uid is None:
+        return
+    pid = os.fork()
+    if pid == 0:  # child: only system calls, then _exit
+        code = 0
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
+
+
+def _sweep_shared_tmp(uid: int) -> None:
+    """Outside bwrap a program can write to world-writable dirs: remove what the run's uid left there."""
+    for base in SHARED_TMP:
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+
+
+def _own_process_count() -> int:
+    me = os.getuid()
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                count += os.stat(f"/proc/{name}").st_uid == me
+            except OSError:
+                continue
+    return count
+
+
+class _no_uid:
+    """Stands in for a uid lease when we are not root: the program runs under our own uid."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def configure(params: SandboxParams) -> Sandbox:
+    """Make `params` (the `sandbox` section of params.yaml) the settings of `run()` in this process."""
+    global _default
+    with _default_lock:
+        _default = Sandbox(params)
+    return _default
+
+
+def default_sandbox() -> Sandbox:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Sandbox()
+    return _default
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    files: Mapping[str, str | bytes] | None = None,
+    limits: Limits | None = None,
+    env: Mapping[str, str] | None = None,
+    compile_argv: Sequence[str] | None = None,
+    runtime: str | None = None,
+) -> RawResult:
+    """Run one command in the sandbox configured for this process (`configure()`, else the defaults)."""
+    return default_sandbox().run(
+        argv, files=files, limits=limits, env=env, compile_argv=compile_argv, runtime=runtime
+    )
+
+
+__all__ = ["Sandbox", "SandboxError", "configure", "default_sandbox", "run"]
