@@ -1,0 +1,1 @@
+"""Function and instruction extraction: sources, per-function filters, streaming de-duplication."""
