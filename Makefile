@@ -20,3 +20,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check stages tests benchmarks
 	$(BIN)/ruff format --check stages tests benchmarks
+
+# The separate vLLM CPU environment (.venv-vllm) that the `vllm` backend and the vllm-marked tests use.
+vllm-env:
+	@bash scripts/setup_vllm.sh
