@@ -77,14 +77,13 @@ def module_bindings(tree: ast.Module) -> dict[str, Binding]:
 
 def _own_nodes(function: ast.FunctionDef) -> list[ast.AST]:
     """Nodes of the function's body, not descending into nested functions, lambdas or classes."""
+    scopes = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
     found: list[ast.AST] = []
-    stack: list[ast.AST] = list(function.body)
+    stack: list[ast.AST] = [node for node in function.body if not isinstance(node, scopes)]
     while stack:
         node = stack.pop()
         found.append(node)
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-                stack.append(child)
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, scopes))
     return found
 
 
