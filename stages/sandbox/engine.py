@@ -45,6 +45,8 @@ class Sandbox:
         root = Path(self.params.work_root or tempfile.gettempdir())
         # Work dirs live here: 0711 lets the unprivileged uids reach their own dir but not list the others.
         self.state_dir = root / f"polyforge-sandbox-{os.geteuid()}"
+        # Read-only Python libraries the sandboxed side needs (coverage.py for the fast path), shown to programs.
+        self.pylib_dir = self.state_dir / "pylib"
         self._as_root = os.geteuid() == 0
         self._uids = UidPool(self.params.uid_base, self.params.uid_count, self.state_dir / "locks")
         self._versions = VersionCache()
@@ -196,7 +198,10 @@ class Sandbox:
         isolation = self.isolation
         cmd = list(argv)
         if isolation == "bwrap":
-            cmd = bwrap.command(argv, str(workdir), self.params.extra_ro_paths)
+            ro = tuple(self.params.extra_ro_paths)
+            if self.pylib_dir.is_dir():
+                ro += (str(self.pylib_dir),)
+            cmd = bwrap.command(argv, str(workdir), ro)
         try:
             outcome = execute(
                 cmd, cwd=str(workdir), env=env, uid=uid, limits=plimits, sweep=lambda: _sweep(uid)
