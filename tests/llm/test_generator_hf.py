@@ -1,0 +1,164 @@
+"""The generation call end to end on the `hf` backend with the tiny model (real transformers, real cache)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stages.llm import LLMParams, Sampling, make_generator
+from stages.llm.cache import CACHE_FILE
+from stages.params import build
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLING = Sampling(temperature=0.8, top_p=0.95, max_tokens=12, seed=3)
+PROMPTS = ["def add(a, b):", "import string\n"]
+
+
+def hf_params(batch_size: int = 4) -> LLMParams:
+    return build(LLMParams, {"backend": "hf", "progress": False, "hf": {"batch_size": batch_size}}, "llm")
+
+
+@pytest.fixture
+def gen(tiny_model: Path, tmp_path: Path):
+    with make_generator(hf_params(), tiny_model, tmp_path / "cache") as generator:
+        yield generator
+
+
+def test_n_completions_per_prompt_in_order(gen) -> None:
+    out = gen.generate(PROMPTS, 3, SAMPLING)
+    assert [len(row) for row in out] == [3, 3]
+    assert [c.index for c in out[1]] == [0, 1, 2]
+    assert not any(c.cached for row in out for c in row)
+    assert all(c.finish_reason in ("stop", "length") and 0 < c.tokens <= 12 for row in out for c in row)
+    assert len({c.key for row in out for c in row}) == 6
+
+
+def test_drawing_more_samples_reuses_the_first_ones(gen) -> None:
+    first = gen.generate(PROMPTS, 2, SAMPLING)
+    more = gen.generate(PROMPTS, 5, SAMPLING)
+    for old, new in zip(first, more, strict=True):
+        assert [c.cached for c in new] == [True, True, False, False, False]
+        assert [c.raw for c in new[:2]] == [c.raw for c in old]
+    assert gen.stats.generated == 2 * 2 + 2 * 3
+
+
+def test_rounds_replay_from_one_large_draw(gen) -> None:
+    big = gen.generate(PROMPTS[:1], 8, SAMPLING)[0]
+    round1 = gen.generate(PROMPTS[:1], 3, SAMPLING, first_index=0)[0]
+    round2 = gen.generate(PROMPTS[:1], 5, SAMPLING, first_index=3)[0]
+    replay = round1 + round2
+    assert all(c.cached for c in replay)
+    assert [(c.index, c.raw, c.key) for c in replay] == [(c.index, c.raw, c.key) for c in big]
+
+
+def test_template_version_and_sampling_are_part_of_the_key(gen) -> None:
+    gen.generate(PROMPTS[:1], 2, SAMPLING, template_version="v1")
+    assert not any(c.cached for c in gen.generate(PROMPTS[:1], 2, SAMPLING, template_version="v2")[0])
+    other = Sampling(temperature=0.5, top_p=0.95, max_tokens=12, seed=3)
+    assert not any(c.cached for c in gen.generate(PROMPTS[:1], 2, other, template_version="v1")[0])
+    assert all(c.cached for c in gen.generate(PROMPTS[:1], 2, SAMPLING, template_version="v1")[0])
+
+
+def test_stop_strings_cut_the_text_and_the_raw_keeps_it(gen) -> None:
+    out = gen.generate(["x"], 6, Sampling(temperature=1.0, top_p=1.0, max_tokens=24, seed=0), stop=["e"])
+    for c in (c for row in out for c in row):
+        assert "e" not in c.text
+        assert c.raw.startswith(c.text)
+        if "e" in c.raw:
+            assert c.finish_reason == "stop"
+
+
+def test_chat_mode_applies_the_template_and_shares_nothing_with_raw_mode(gen) -> None:
+    raw = gen.generate(["hello"], 1, Sampling(temperature=0.0, max_tokens=6))[0][0]
+    chat = gen.generate(["hello"], 1, Sampling(temperature=0.0, max_tokens=6), chat=True)[0][0]
+    assert raw.key != chat.key and not chat.cached
+
+
+def test_record_names_backend_identity_versions_and_device(gen, tmp_path: Path) -> None:
+    gen.generate(PROMPTS[:1], 1, SAMPLING)
+    record = json.loads(gen.write_record(tmp_path / "out" / "generation.json").read_text())
+    assert record["backend"] == "hf"
+    assert record["device"] == "cpu"
+    assert set(record["versions"]) == {"torch", "transformers"}
+    assert record["model_identity"]["weights_sha256"]
+    assert record["stats"]["generated"] == 1 and record["stats"]["tokens"] > 0
+
+
+def test_bad_arguments_fail_with_the_value(gen) -> None:
+    with pytest.raises(ValueError, match="n must be >= 1, got 0"):
+        gen.generate(PROMPTS, 0, SAMPLING)
+    with pytest.raises(TypeError, match="list of strings"):
+        gen.generate("def f():", 1, SAMPLING)
+
+
+def test_a_folder_without_identity_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="identity.json is missing"):
+        make_generator(hf_params(), tmp_path, tmp_path / "cache")
+
+
+# --- resume after SIGKILL ------------------------------------------------------------------------------------
+
+CHILD = """
+import sys
+sys.path.insert(0, {root!r})
+from stages.llm import LLMParams, Sampling, make_generator
+from stages.params import build
+params = build(LLMParams, {{"backend": "hf", "progress": False, "hf": {{"batch_size": 2}}}}, "llm")
+gen = make_generator(params, {model!r}, {cache!r})
+prompts = [f"def f{{i}}(x):" for i in range(6)]
+out = gen.generate(prompts, 5, Sampling(temperature=0.8, max_tokens=24, seed=1))
+import json
+print(json.dumps({{"generated": gen.stats.generated, "cached": gen.stats.cached,
+                  "keys": [c.key for row in out for c in row], "raws": [c.raw for row in out for c in row]}}))
+"""
+
+
+def _count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+
+
+def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    script = CHILD.format(root=str(ROOT), model=str(tiny_model), cache=str(cache))
+    db = cache / CACHE_FILE
+    total = 6 * 5
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _count(db) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    at_kill = _count(db)
+    assert 4 <= at_kill < total, f"the kill should land mid-run; {at_kill} of {total} were cached"
+    assert at_kill % 2 == 0  # whole batches only: nothing half-written
+
+    rerun = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    result = json.loads(rerun.stdout.strip().splitlines()[-1])
+    assert result["cached"] == at_kill
+    assert result["generated"] == total - at_kill  # nothing generated twice
+    assert len(result["keys"]) == len(set(result["keys"])) == total
+    assert _count(db) == total
+
+    third = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    again = json.loads(third.stdout.strip().splitlines()[-1])
+    assert again["generated"] == 0 and again["raws"] == result["raws"]
