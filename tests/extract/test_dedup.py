@@ -1,4 +1,11 @@
-from stages.extract.dedup import DUPLICATE_EXACT, DUPLICATE_NEAR, Deduplicator, DedupParams, exact_key, normalise
+from stages.extract.dedup import (
+    DUPLICATE_EXACT,
+    DUPLICATE_NEAR,
+    Deduplicator,
+    DedupParams,
+    exact_key,
+    normalise,
+)
 
 BASE = '''\
 def mean(values):
@@ -13,7 +20,9 @@ def mean(values):
 
 
 def test_formatting_and_comments_do_not_make_a_new_function():
-    reformatted = BASE.replace("    total = 0.0\n", "    total = 0.0   # running sum\n\n").replace('"""', "'''")
+    reformatted = BASE.replace("    total = 0.0\n", "    total = 0.0   # running sum\n\n").replace(
+        '"""', "'''"
+    )
     assert normalise(BASE) == normalise(reformatted)
     assert exact_key(normalise(BASE)) == exact_key(normalise(reformatted))
 

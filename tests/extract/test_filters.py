@@ -32,7 +32,10 @@ def clamp(x, lo, hi):
 '''
 
 
-def reason(source, params=FilterParams(), licenses=None, name=None):
+DEFAULTS = FilterParams()
+
+
+def reason(source, params=DEFAULTS, licenses=None, name=None):
     found = {c.name: c for c in candidates(source)}
     candidate = found[name] if name else next(iter(found.values()))
     return first_failure(build_filters(params), candidate, licenses)
@@ -47,13 +50,16 @@ def test_a_good_function_passes_every_default_filter():
     [
         ('def f(x):\n    """Caf\u00e9."""\n    return x\n', NOT_ASCII),
         ('def f():\n    """No args."""\n    return 1\n', TOO_FEW_ARGS),
-        ('def f(*, key):\n    """Keyword-only cannot be called positionally."""\n    return key\n', TOO_FEW_ARGS),
+        (
+            'def f(*, key):\n    """Keyword-only cannot be called positionally."""\n    return key\n',
+            TOO_FEW_ARGS,
+        ),
         ('def f(x):\n    """Prints."""\n    print(x)\n', NO_RETURN_VALUE),
         ('def f(x):\n    """Doc."""\n    # todo: handle negatives\n    return x\n', BANNED_WORD),
         ('def f(x):\n    """Doc."""\n    return x  # FIXME\n', BANNED_WORD),
         ('def f(x):\n    """Doc."""\n    return undefined_helper(x)\n', UNDEFINED_NAMES),
         ('import numpy\n\n\ndef f(x):\n    """Doc."""\n    return numpy.sum(x)\n', NON_STDLIB_IMPORT),
-        ('def f(x): return x\n', None),  # no docstring: not even a candidate (checked below)
+        ("def f(x): return x\n", None),  # no docstring: not even a candidate (checked below)
     ],
 )
 def test_each_filter_drops_with_its_named_reason(source, expected):
@@ -118,4 +124,7 @@ def test_pyright_missing_says_how_to_install_it():
 @pytest.mark.skipif(shutil.which("pyright") is None, reason="pyright not installed (the `pyright` extra)")
 def test_pyright_flags_type_errors():
     checker = PyrightCheck()
-    assert checker.errors([GOOD, 'def f(x: int) -> str:\n    """Doc."""\n    return x + 1\n']) == [False, True]
+    assert checker.errors([GOOD, 'def f(x: int) -> str:\n    """Doc."""\n    return x + 1\n']) == [
+        False,
+        True,
+    ]

@@ -44,7 +44,9 @@ def test_codealpaca_local_keeps_python_outputs_with_lineage(tmp_path):
     path = tmp_path / "code_alpaca_20k.json"
     path.write_text(json.dumps(records))
     funnel = Funnel("extract_instructions")
-    rows = list(deduplicated(codealpaca_rows(CodeAlpacaParams(source="local", path=str(path)), funnel, "s"), funnel))
+    rows = list(
+        deduplicated(codealpaca_rows(CodeAlpacaParams(source="local", path=str(path)), funnel, "s"), funnel)
+    )
     assert [r["instruction"] for r in rows] == ["Add two numbers."]
     assert rows[0]["kind"] == "codealpaca"
     assert rows[0]["lineage"]["source"]["path"] == f"{path}#0"
@@ -64,7 +66,7 @@ def test_docstring_instructions_are_children_of_their_functions(tmp_path):
     function = new_row(
         {
             "name": "clamp",
-            "code": "def clamp(x, lo, hi):\n    \"\"\"Clamp x.\"\"\"\n    return max(lo, min(x, hi))\n",
+            "code": 'def clamp(x, lo, hi):\n    """Clamp x."""\n    return max(lo, min(x, hi))\n',
             "signature": "def clamp(x, lo, hi):",
             "docstring": "Clamp x into [lo, hi].",
             "imports": [],

@@ -44,7 +44,10 @@ def total(values):
 '''
 
 
-def run(params: SourceParams, filters=FilterParams(), dedup=DedupParams()):
+FILTERS, DEDUP = FilterParams(), DedupParams()
+
+
+def run(params: SourceParams, filters=FILTERS, dedup=DEDUP):
     functions, files = Funnel("f"), Funnel("f.files")
     rows = list(extract(iter_source(params), filters, dedup, functions, files))
     return rows, functions, files
@@ -97,9 +100,19 @@ def test_default_local_source_is_the_running_stdlib_without_site_packages():
 def test_files_source_reads_jsonl_and_counts_bad_records(tmp_path):
     path = tmp_path / "docs.jsonl.gz"
     records = [
-        {"content": GOOD, "max_stars_repo_name": "a/b", "max_stars_repo_path": "w.py", "max_stars_repo_licenses": ["MIT"]},
+        {
+            "content": GOOD,
+            "max_stars_repo_name": "a/b",
+            "max_stars_repo_path": "w.py",
+            "max_stars_repo_licenses": ["MIT"],
+        },
         {"text": "no content column"},
-        {"content": OTHER, "max_stars_repo_name": "c/d", "max_stars_repo_path": "t.py", "max_stars_repo_licenses": ["GPL-3.0"]},
+        {
+            "content": OTHER,
+            "max_stars_repo_name": "c/d",
+            "max_stars_repo_path": "t.py",
+            "max_stars_repo_licenses": ["GPL-3.0"],
+        },
     ]
     lines = [json.dumps(r) for r in records]
     lines.insert(1, "{not json")
@@ -152,7 +165,9 @@ def test_hf_source_streams_the_stack_schema_through_datasets(tmp_path):
         "license": "Apache-2.0,BSD-3-Clause",
         "sha": f"{1:040x}",
     }
-    limited = SourceParams(kind="hf", hf=HubSource(data_files=(str(tmp_path / "*.parquet"),)), max_documents=1)
+    limited = SourceParams(
+        kind="hf", hf=HubSource(data_files=(str(tmp_path / "*.parquet"),)), max_documents=1
+    )
     assert len(run(limited)[0]) == 1
 
 

@@ -32,13 +32,23 @@ def test_extract_functions_on_the_stdlib_yields_rows_with_lineage(workdir):
     assert len({r["id"] for r in rows}) == len(rows)
     assert len({r["dedup_key"] for r in rows}) == len(rows)
     source = rows[0]["lineage"]["source"]
-    assert source["dataset"] == "stdlib" and source["repo"] == python_identity() and source["license"] == "PSF-2.0"
+    assert (
+        source["dataset"] == "stdlib"
+        and source["repo"] == python_identity()
+        and source["license"] == "PSF-2.0"
+    )
     names = {r["name"] for r in rows}
     assert "isleap" in names  # calendar.isleap: one argument, returns a value, needs nothing else
     funnel = json.loads((workdir / "reports/funnel/extract_functions.json").read_text())
     assert funnel["rows_out"] == len(rows)
     assert funnel["rows_in"] == funnel["rows_out"] + sum(funnel["dropped"].values())
-    for reason in ("no_return_value", "too_few_args", "undefined_names", "blacklisted_module", "too_many_lines"):
+    for reason in (
+        "no_return_value",
+        "too_few_args",
+        "undefined_names",
+        "blacklisted_module",
+        "too_many_lines",
+    ):
         assert funnel["dropped"][reason] > 0, reason
     files = json.loads((workdir / "reports/funnel/extract_functions.files.json").read_text())
     assert files["rows_out"] > 300
