@@ -1,0 +1,229 @@
+"""The interface every target language implements, and the statuses a program run ends in.
+
+One module per language subclasses `Language` and is named once in the registry (`stages/languages/__init__.py`).
+The generic Python-AST walker (`translate.py`) does the parsing and calls the hooks below with already
+translated children and, for typed targets, the expected `PyType` (from an annotation or observed test values);
+a hook that cannot express a value raises `Untranslatable(reason)`, which drops that one test (or prompt) with
+the reason counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import Limits, RawResult
+
+log = logging.getLogger(__name__)
+
+# Tolerance of float comparisons in compiled tests: HumanEval's own float tests use `abs(a - b) < 1e-6`.
+FLOAT_TOLERANCE = 1e-6
+
+
+class Status(StrEnum):
+    """How one program run ended: MultiPL-E's statuses, plus a runtime that is not installed."""
+
+    OK = "OK"
+    ASSERTION_ERROR = "AssertionError"
+    EXCEPTION = "Exception"
+    SYNTAX_ERROR = "SyntaxError"  # compile errors count here
+    TIMEOUT = "Timeout"
+    RUNTIME_MISSING = "RuntimeMissing"
+
+
+class Untranslatable(Exception):
+    """A value, test or prompt the target cannot express. `reason` is a short snake_case name (counted in
+    funnels); `detail` says which construct, for logs."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: PyType | None  # from the annotation, or observed in the tests; None when unknown
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The Python function a prompt declares: its name, parameters and return type."""
+
+    name: str
+    params: tuple[Param, ...]
+    returns: PyType | None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What Python's words for values are called in a language's prose (MultiPL-E's "reworded" terminology)."""
+
+    list: str
+    array: str
+    tuple: str
+    dictionary: str
+    none: str
+    true: str
+    false: str
+
+
+class Language(ABC):
+    """One target language. Subclasses set the class attributes and implement the abstract hooks."""
+
+    # Registry key and output file stem, e.g. "racket" -> data/benchmark/racket.jsonl.
+    name: ClassVar[str]
+    # MultiPL-E's short name, written in the `language` field of benchmark rows ("rkt" for Racket).
+    multipl_e_name: ClassVar[str]
+    file_ext: ClassVar[str]
+    # The interpreter or compiler whose absence makes a run RUNTIME_MISSING (and whose version is recorded).
+    runtime: ClassVar[str]
+    # Where a generation should stop (MultiPL-E's stop tokens for this language).
+    stop_tokens: ClassVar[tuple[str, ...]]
+    # The text that starts the test harness in a full program; `cut_harness` cuts there (MultiPL-T's markers).
+    harness_marker: ClassVar[str]
+    terms: ClassVar[Terms]
+    # Identifiers a Python parameter name may not become; such a name gets a trailing underscore.
+    reserved: ClassVar[frozenset[str]] = frozenset()
+    # True for the source language itself: benchmark prompts and tests are kept verbatim, not translated.
+    verbatim_source: ClassVar[bool] = False
+
+    # --- running programs ----------------------------------------------------------------------------------
+
+    @property
+    def program_file(self) -> str:
+        return f"main.{self.file_ext}"
+
+    @abstractmethod
+    def run_argv(self, path: str) -> list[str]:
+        """The command that runs the program at `path` (relative to the sandbox's work dir)."""
+
+    def compile_argv(self, path: str) -> list[str] | None:
+        """The command that compiles the program first, for compiled languages; None for interpreters."""
+        return None
+
+    def env(self) -> Mapping[str, str]:
+        """Extra environment variables for runs (on top of the sandbox's scrubbed environment)."""
+        return {}
+
+    def limits(self, base: Limits) -> Limits:
+        """This language's limits, given the configured defaults (e.g. more address space for a JVM)."""
+        return base
+
+    @abstractmethod
+    def classify(self, raw: RawResult) -> Status:
+        """Turn a raw sandbox result into a Status, from this runtime's real behaviour."""
+
+    def classify_common(self, raw: RawResult) -> Status | None:
+        """The outcomes every language reads the same way: missing runtime, timeout, a failed compile phase
+        (a SyntaxError). None when the language must look closer."""
+        if raw.runtime_missing:
+            return Status.RUNTIME_MISSING
+        if raw.timed_out:
+            return Status.TIMEOUT
+        if raw.phase == "compile":
+            return Status.SYNTAX_ERROR
+        return None
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        """The prompt: `description` lines (already reworded, doctests translated) as a comment, then the
+        function header, ending where the model's completion begins."""
+
+    @abstractmethod
+    def placeholder_body(self, sig: Signature) -> str:
+        """A trivial completion that makes `prompt(sig, ...)` a complete, syntactically valid function."""
+
+    def safe_name(self, name: str) -> str:
+        """A Python identifier as a legal identifier in this language."""
+        return f"{name}_" if name in self.reserved else name
+
+    def cut_harness(self, program: str) -> str:
+        """The program without its test harness (everything from `harness_marker` on)."""
+        index = program.find(self.harness_marker)
+        return program if index < 0 else program[:index]
+
+    # --- values: hooks of the walker -----------------------------------------------------------------------
+    # `ty` is the expected type with Optional already removed (see `coerce` for wrapping); None when unknown.
+
+    @abstractmethod
+    def gen_none(self, ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_bool(self, value: bool, ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_int(self, value: int, ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_float(self, value: float, ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_str(self, value: str, ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        """A Python list; `items` are the translated elements, `values` the Python ones."""
+
+    @abstractmethod
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str: ...
+
+    @abstractmethod
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        """A Python dict; `pairs` are the translated (key, value) pairs in insertion order."""
+
+    def gen_set(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        raise Untranslatable("set_value", f"{self.name} has no set literal")
+
+    @abstractmethod
+    def gen_call(self, func: str, args: Sequence[str]) -> str: ...
+
+    def coerce(self, code: str, value: object, ty: PyType | None) -> str:
+        """Adjust a translated value to the full expected type (e.g. wrap in `Some` for an Optional)."""
+        return code
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        """One test: `lhs` (the call) deep-equals `rhs`. Floats compare within FLOAT_TOLERANCE; `inexact`
+        marks a test that asked for a tolerance explicitly (`abs(f(x) - y) < eps`)."""
+
+    @abstractmethod
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        """The harness appended after prompt + completion: binds `candidate` to the function and runs the
+        assertions. Must start with `harness_marker` (after leading newlines)."""
+
+
+def contains_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(contains_float(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_float(v) for v in value.values())
+    return False
+
+
+def float_repr(value: float, *, inf: str, nan: str | None = None) -> str:
+    """Python's shortest round-trip repr of a float, with the language's spelling of infinity."""
+    if math.isnan(value):
+        if nan is None:
+            raise Untranslatable("nan_value", "NaN never equals itself")
+        return nan
+    if math.isinf(value):
+        return inf if value > 0 else f"-{inf}"
+    return repr(value)

@@ -1,0 +1,156 @@
+"""Lua 5.4 with luaunit (Debian `lua5.4`, `lua-unit`): MultiPL-E's prompt, values and harness."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    Language,
+    Signature,
+    Status,
+    Terms,
+    Untranslatable,
+    contains_float,
+    float_repr,
+)
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import RawResult
+
+_INT_LIMIT = 2**63  # Lua 5.4 integers are 64-bit
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# A load (parse) error: `lua5.4: main.lua:3: unexpected symbol near 'end'` with no stack traceback.
+_LOAD_ERROR = re.compile(r"^\S+: [^\n]*:\d+: ", re.MULTILINE)
+
+
+class Lua(Language):
+    name = "lua"
+    multipl_e_name = "lua"
+    file_ext = "lua"
+    runtime = "lua5.4"
+    stop_tokens = ("\nlocal", "\nfunction", "\n--", "\n\n")
+    harness_marker = "\nlu = require('luaunit')"
+    terms = Terms(
+        list="table", array="table", tuple="table", dictionary="table", none="nil", true="true", false="false"
+    )
+    reserved = frozenset(
+        [
+            "and",
+            "break",
+            "do",
+            "else",
+            "elseif",
+            "end",
+            "false",
+            "for",
+            "function",
+            "goto",
+            "if",
+            "in",
+            "local",
+            "nil",
+            "not",
+            "or",
+            "repeat",
+            "return",
+            "then",
+            "true",
+            "until",
+            "while",
+        ]
+    )
+
+    def run_argv(self, path: str) -> list[str]:
+        return [self.runtime, path]
+
+    def classify(self, raw: RawResult) -> Status:
+        """luaunit prints its report to stdout and exits with the number of failed tests; a parse error is
+        reported by the interpreter on stderr, without a traceback, before anything runs."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if raw.exit_code == 0:
+            return Status.OK
+        if "module 'luaunit' not found" in raw.stderr:
+            return Status.RUNTIME_MISSING
+        if "stack traceback:" not in raw.stderr and _LOAD_ERROR.search(raw.stderr):
+            return Status.SYNTAX_ERROR
+        if "Failed tests:" in raw.stdout:
+            return Status.ASSERTION_ERROR
+        return Status.EXCEPTION
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        comment = "".join(f"-- {line}".rstrip() + "\n" for line in description)
+        params = ", ".join(p.name for p in sig.params)
+        return f"{comment}local function {sig.name}({params})\n"
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return "    return nil\nend\n"
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        return "nil"
+
+    def gen_bool(self, value: bool, ty: PyType | None) -> str:
+        return "true" if value else "false"
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        if not -_INT_LIMIT <= value < _INT_LIMIT:
+            raise Untranslatable("int_out_of_range", f"{value} does not fit Lua's 64-bit integers")
+        return str(value)
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        return float_repr(value, inf="math.huge")
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        out = []
+        for ch in value:
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ord(ch) < 32 or ord(ch) == 127:
+                out.append(f"\\{ord(ch):03d}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        if any(v is None for v in values):
+            # nil ends a Lua sequence: {1, nil, 3} has no well-defined length, so the test would mean nothing.
+            raise Untranslatable("nil_in_table", "a list holding None")
+        return "{" + ", ".join(items) + "}"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        return self.gen_list(items, values, ty)
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        if any(v is None for v in values.values()):
+            raise Untranslatable("nil_in_table", "a dict value None")
+        return "{" + ", ".join(f"[{k}] = {v}" for k, v in pairs) + "}"
+
+    def gen_call(self, func: str, args: Sequence[str]) -> str:
+        return f"{func}({', '.join(args)})"
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        # assertAlmostEquals compares numbers, and numbers inside tables, within the margin; it rejects
+        # other types, so it is used only where the expected value holds a float.
+        if inexact or contains_float(expected):
+            return f"lu.assertAlmostEquals({lhs}, {rhs}, {FLOAT_TOLERANCE!r})"
+        return f"lu.assertEquals({lhs}, {rhs})"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"    {a}" for a in assertions)
+        return (
+            f"\nlu = require('luaunit')\n\nfunction test_humaneval()\n    local candidate = {entry_point}\n"
+            f"{body}\nend\n\nos.exit(lu.LuaUnit.run())\n"
+        )

@@ -1,0 +1,119 @@
+"""Racket with rackunit (Debian `racket`): MultiPL-E's prompt, values and harness.
+
+The prompt keeps `#lang racket` (not `racket/base`): model-written Racket leans on racket/list, racket/string,
+racket/math, `match` and `~a`, which only the full language provides. Measured here, a program with rackunit
+costs ~0.55 s of CPU under `#lang racket` and ~0.40 s under `racket/base` plus racket/list, string, math,
+match, function, bool, vector and rackunit: the difference is the price of not failing correct programs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stages.languages.base import FLOAT_TOLERANCE, Language, Signature, Status, Terms, float_repr
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import RawResult
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# Errors raised while reading or expanding the module, before any of it runs: compile errors.
+_COMPILE_ERROR = re.compile(
+    r"read-syntax: |\bread: |: bad syntax\b|: unbound identifier\b|: duplicate (argument|definition)"
+)
+
+
+class Racket(Language):
+    name = "racket"
+    multipl_e_name = "rkt"
+    file_ext = "rkt"
+    runtime = "racket"
+    stop_tokens = ("\n(define ", "\n#|", "\n;", "\n(")
+    harness_marker = "\n(require rackunit)"
+    terms = Terms(
+        list="list", array="list", tuple="list", dictionary="hash", none="#f", true="#t", false="#f"
+    )
+
+    def run_argv(self, path: str) -> list[str]:
+        return [self.runtime, path]
+
+    def classify(self, raw: RawResult) -> Status:
+        """rackunit reports a failed check on stderr and carries on, so the program exits 0 either way: only
+        an exit of 0 with nothing at all on stderr (by total byte count, not the kept head) is OK."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if raw.exit_code == 0 and raw.stderr_bytes == 0:
+            return Status.OK
+        if _COMPILE_ERROR.search(raw.stderr):
+            return Status.SYNTAX_ERROR
+        if "\nFAILURE\n" in raw.stderr:
+            return Status.ASSERTION_ERROR
+        return Status.EXCEPTION
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        comment = "".join(f";; {line}".rstrip() + "\n" for line in description)
+        header = " ".join([sig.name, *(p.name for p in sig.params)])
+        return f"#lang racket\n\n{comment}(define ({header})\n"
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return "  #f)\n"
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        return "#f"
+
+    def gen_bool(self, value: bool, ty: PyType | None) -> str:
+        return "#t" if value else "#f"
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        return str(value)
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        return float_repr(value, inf="+inf.0").replace("-+inf.0", "-inf.0")
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        out = []
+        for ch in value:
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ord(ch) < 32 or ord(ch) == 127:
+                out.append(f"\\u{ord(ch):04x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        return f"(list {' '.join(items)})" if items else "(list)"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        return self.gen_list(items, values, ty)
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        # `hash` evaluates its arguments (a `#hash(...)` literal would quote nested `(list ...)` forms) and
+        # builds the same immutable equal?-based table.
+        return "(hash " + " ".join(f"{k} {v}" for k, v in pairs) + ")" if pairs else "(hash)"
+
+    def gen_call(self, func: str, args: Sequence[str]) -> str:
+        return f"({' '.join([func, *args])})"
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        # check-within is equal? with numbers (inside lists and hashes too) compared within the margin, so
+        # 2 and 2.0 agree as they do in Python.
+        return f"(check-within {lhs} {rhs} {FLOAT_TOLERANCE!r})"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"    {a}" for a in assertions)
+        return (
+            f"\n(require rackunit)\n\n(define (test-humaneval)\n  (let ((candidate {entry_point}))\n{body}\n))\n\n"
+            "(test-humaneval)\n"
+        )

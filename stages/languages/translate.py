@@ -1,0 +1,455 @@
+"""The generic Python-AST walker: Python prompts and `assert` tests in, a language's prompt and harness out.
+
+The walker knows Python; each `Language` knows its target. Tests are read from a `check(candidate)` function
+(HumanEval's shape): every `assert candidate(args) == expected` with literal arguments and result becomes one
+target assertion. Forms that only spell the same check differently are normalised first (`assert f(x)`,
+`assert not f(x)`, `f(x) is True`, `tuple(f(x)) == tuple([...])`, `abs(f(x) - y) < eps`). A test the walker or
+the language cannot express is dropped on its own with its reason; a problem with no test left is dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from stages.languages.base import Language, Param, Signature, Untranslatable
+from stages.languages.terms import reword
+from stages.languages.types import PyType, TypeSyntaxError, observed_types, parse_annotation
+
+log = logging.getLogger(__name__)
+
+CANDIDATE = "candidate"
+DOCTEST_MODES = ("transform", "keep", "remove")
+TERMINOLOGY_MODES = ("reworded", "verbatim")
+
+_BINOPS: dict[type[ast.operator], Callable[[object, object], object]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_MAX_EXPONENT = 64  # constant folding never builds huge numbers from `10 ** 10 ** 10`
+
+
+# --- values ------------------------------------------------------------------------------------------------
+
+
+def literal_value(node: ast.expr) -> object:
+    """The Python value of a literal expression: constants, containers, signs, numeric arithmetic on
+    constants (`2.0 / 3.0`) and string concatenation. Names, calls and anything else raise Untranslatable."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool | int | float | str) or node.value is None:
+            return node.value
+        raise Untranslatable("unsupported_constant", type(node.value).__name__)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = literal_value(node.operand)
+        if isinstance(operand, bool) or not isinstance(operand, int | float):
+            raise Untranslatable("unsupported_expression", ast.unparse(node))
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = literal_value(node.left), literal_value(node.right)
+        if isinstance(left, str) and isinstance(right, str) and isinstance(node.op, ast.Add):
+            return left + right
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+        if not numbers or (isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT):
+            raise Untranslatable("unsupported_expression", ast.unparse(node))
+        try:
+            return _BINOPS[type(node.op)](left, right)
+        except ArithmeticError:
+            raise Untranslatable("unsupported_expression", ast.unparse(node)) from None
+    if isinstance(node, ast.List):
+        return [literal_value(e) for e in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(literal_value(e) for e in node.elts)
+    if isinstance(node, ast.Set):
+        return SetValue(literal_value(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise Untranslatable("unsupported_expression", "dict unpacking")
+        result: dict[object, object] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            k = literal_value(key)
+            try:
+                result[k] = literal_value(value)
+            except TypeError:  # an unhashable key such as a list
+                raise Untranslatable("unsupported_expression", ast.unparse(key)) from None
+        return result
+    if isinstance(node, ast.Name):
+        raise Untranslatable("free_name", node.id)
+    if isinstance(node, ast.Call):
+        raise Untranslatable("call_in_value", ast.unparse(node))
+    raise Untranslatable("unsupported_expression", type(node).__name__)
+
+
+class SetValue(list):
+    """A Python set literal, elements in source order (a real set would reorder them)."""
+
+
+def render(lang: Language, value: object, ty: PyType | None) -> str:
+    """Translate a Python value into `lang`, with `ty` its expected type (None when unknown)."""
+    base = ty.without_none() if ty is not None else None
+    if value is None:
+        code = lang.gen_none(base)
+    elif isinstance(value, bool):
+        code = lang.gen_bool(value, base)
+    elif isinstance(value, int):
+        code = lang.gen_int(value, base)
+    elif isinstance(value, float):
+        code = lang.gen_float(value, base)
+    elif isinstance(value, str):
+        code = lang.gen_str(value, base)
+    elif isinstance(value, SetValue):
+        items = [render(lang, v, base.element() if base else None) for v in value]
+        code = lang.gen_set(items, list(value), base)
+    elif isinstance(value, list):
+        items = [render(lang, v, base.element() if base else None) for v in value]
+        code = lang.gen_list(items, value, base)
+    elif isinstance(value, tuple):
+        items = [render(lang, v, base.element(i) if base else None) for i, v in enumerate(value)]
+        code = lang.gen_tuple(items, list(value), base)
+    elif isinstance(value, dict):
+        kty, vty = base.key_value() if base else (None, None)
+        pairs = [(render(lang, k, kty), render(lang, v, vty)) for k, v in value.items()]
+        code = lang.gen_dict(pairs, value, base)
+    else:
+        raise Untranslatable("unsupported_value", type(value).__name__)
+    return lang.coerce(code, value, ty)
+
+
+def render_call(lang: Language, func: str, args: Sequence[object], types: Sequence[PyType | None]) -> str:
+    rendered = [render(lang, a, types[i] if i < len(types) else None) for i, a in enumerate(args)]
+    return lang.gen_call(func, rendered)
+
+
+# --- tests -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One `candidate(args) == expected` check, as Python values."""
+
+    args: tuple[object, ...]
+    expected: object
+    inexact: bool  # the original asked for a tolerance: abs(candidate(...) - expected) < eps
+    source: str  # the Python assert, for reports
+
+
+@dataclass(frozen=True)
+class DroppedTest:
+    source: str
+    reason: str
+
+
+@dataclass
+class CompiledTests:
+    text: str  # the harness, appended after prompt + completion
+    kept: list[TestCase]
+    dropped: list[DroppedTest] = field(default_factory=list)
+
+
+def check_function(tests_source: str) -> ast.FunctionDef:
+    """The `def check(candidate)` of a test module."""
+    try:
+        module = ast.parse(tests_source)
+    except SyntaxError as exc:
+        raise Untranslatable("tests_do_not_parse", str(exc)) from None
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "check":
+            if len(node.args.args) != 1:
+                raise Untranslatable("check_signature", ast.unparse(node.args))
+            return node
+    raise Untranslatable("no_check_function", "tests define no `def check(candidate)`")
+
+
+def extract_tests(tests_source: str) -> tuple[list[TestCase], list[DroppedTest]]:
+    """The tests in `check(candidate)` as values, and the statements that are not translatable tests."""
+    check = check_function(tests_source)
+    param = check.args.args[0].arg
+    kept: list[TestCase] = []
+    dropped: list[DroppedTest] = []
+    seen: dict[str, TestCase] = {}
+    for stmt in check.body:
+        source = ast.unparse(stmt)
+        if _ignorable(stmt):
+            continue
+        try:
+            case = _test_case(stmt, param, source)
+        except Untranslatable as exc:
+            dropped.append(DroppedTest(source, exc.reason))
+            continue
+        key = repr(case.args)
+        earlier = seen.get(key)
+        if earlier is not None:
+            same = _same_value(earlier.expected, case.expected)
+            dropped.append(DroppedTest(source, "duplicate_test" if same else "conflicts_with_earlier_test"))
+            continue
+        seen[key] = case
+        kept.append(case)
+    return kept, dropped
+
+
+def _ignorable(stmt: ast.stmt) -> bool:
+    """Statements that are not tests: imports, assignments (a test that uses the name is dropped as
+    `free_name`), `print(...)`, bare names and docstrings, `pass` and `assert True`."""
+    if isinstance(stmt, ast.Import | ast.ImportFrom | ast.Pass | ast.Assign):
+        return True
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        is_print = (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print"
+        )
+        return is_print or isinstance(value, ast.Constant | ast.Name)
+    return isinstance(stmt, ast.Assert) and isinstance(stmt.test, ast.Constant) and stmt.test.value is True
+
+
+def _test_case(stmt: ast.stmt, param: str, source: str) -> TestCase:
+    if not isinstance(stmt, ast.Assert):
+        raise Untranslatable(f"statement_{type(stmt).__name__.lower()}", source)
+    test = stmt.test
+    inexact = False
+    if isinstance(test, ast.Call):  # assert candidate(x)
+        call, expected_node = test, ast.Constant(True)
+    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # assert not candidate(x)
+        call, expected_node = test.operand, ast.Constant(False)
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if isinstance(op, ast.Eq):
+            left, right = _unwrap_sequence_calls(left, right)
+            if _is_call_to(right, param) and not _is_call_to(left, param):
+                left, right = right, left
+            call, expected_node = left, right
+        elif (
+            isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value in (True, False, None)
+        ):
+            call, expected_node = left, right
+        elif isinstance(op, ast.Lt | ast.LtE):
+            call, expected_node = _tolerance_test(left, right)
+            inexact = True
+        else:
+            raise Untranslatable("unsupported_assert_form", source)
+    else:
+        raise Untranslatable("unsupported_assert_form", source)
+    if not _is_call_to(call, param):
+        raise Untranslatable("lhs_not_a_call_of_the_function", source)
+    if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+        raise Untranslatable("keyword_or_starred_arguments", source)
+    args = tuple(literal_value(a) for a in call.args)
+    expected = literal_value(expected_node)
+    if inexact and (isinstance(expected, bool) or not isinstance(expected, int | float)):
+        raise Untranslatable("unsupported_assert_form", source)
+    return TestCase(args, float(expected) if inexact else expected, inexact, source)
+
+
+def _is_call_to(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _unwrap_sequence_calls(left: ast.expr, right: ast.expr) -> tuple[ast.expr, ast.expr]:
+    """`tuple(f(x)) == tuple([1, 2])` compares sequences element-wise: the same test as `f(x) == [1, 2]`."""
+
+    def inner(node: ast.expr, fn: str) -> ast.expr | None:
+        if _is_call_to(node, fn) and len(node.args) == 1 and not node.keywords:
+            return node.args[0]
+        return None
+
+    for fn in ("tuple", "list"):
+        a, b = inner(left, fn), inner(right, fn)
+        if a is not None and b is not None:
+            return a, b
+    return left, right
+
+
+def _tolerance_test(left: ast.expr, tolerance: ast.expr) -> tuple[ast.expr, ast.expr]:
+    """`abs(candidate(x) - y) < eps` -> (candidate(x), y). The language's own tolerance applies."""
+    eps = literal_value(tolerance)
+    is_abs = isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "abs"
+    if not (is_abs and len(left.args) == 1 and isinstance(eps, int | float) and 0 < eps <= 1e-3):
+        raise Untranslatable("unsupported_assert_form", ast.unparse(left))
+    diff = left.args[0]
+    if not (isinstance(diff, ast.BinOp) and isinstance(diff.op, ast.Sub)):
+        raise Untranslatable("unsupported_assert_form", ast.unparse(left))
+    return diff.left, diff.right
+
+
+def _same_value(a: object, b: object) -> bool:
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+def compile_tests(
+    lang: Language,
+    entry_point: str,
+    tests_source: str,
+    *,
+    param_types: Sequence[PyType | None] = (),
+    return_type: PyType | None = None,
+) -> CompiledTests:
+    """The target harness for `tests_source`'s `check(candidate)`. Types missing from `param_types` and
+    `return_type` (annotations) are filled from the values the tests use. Raises Untranslatable
+    ("no_translatable_tests") when no test survives."""
+    cases, dropped = extract_tests(tests_source)
+    arg_types, ret_type = merged_types(cases, param_types, return_type)
+    assertions: list[str] = []
+    kept: list[TestCase] = []
+    for case in cases:
+        try:
+            call = render_call(lang, CANDIDATE, case.args, arg_types)
+            rhs = render(lang, case.expected, ret_type)
+            assertions.append(lang.assertion(call, rhs, case.expected, ret_type, case.inexact))
+            kept.append(case)
+        except Untranslatable as exc:
+            dropped.append(DroppedTest(case.source, exc.reason))
+    if not assertions:
+        reasons = sorted({d.reason for d in dropped})
+        raise Untranslatable("no_translatable_tests", ", ".join(reasons) or "check() holds no assert")
+    return CompiledTests(lang.test_suite(lang.safe_name(entry_point), assertions), kept, dropped)
+
+
+def merged_types(
+    cases: Sequence[TestCase], param_types: Sequence[PyType | None], return_type: PyType | None
+) -> tuple[list[PyType | None], PyType | None]:
+    """Annotated types where given, else the types observed in the tests' values."""
+    observed_args, observed_ret = observed_types((c.args for c in cases), (c.expected for c in cases))
+    width = max(len(param_types), len(observed_args))
+    args: list[PyType | None] = []
+    for i in range(width):
+        annotated = param_types[i] if i < len(param_types) else None
+        args.append(
+            annotated if annotated is not None else observed_args[i] if i < len(observed_args) else None
+        )
+    return args, return_type if return_type is not None else (observed_ret if cases else None)
+
+
+# --- prompts -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedPrompt:
+    signature: Signature
+    docstring: str  # cleaned (common indentation removed); "" when the function has none
+    helpers: tuple[str, ...]  # other functions the Python prompt defines (not carried into translations)
+
+
+def parse_prompt(prompt_source: str, entry_point: str) -> ParsedPrompt:
+    """The signature and docstring of `entry_point` in a Python prompt (a def whose body is its docstring)."""
+    module = None
+    for candidate in (prompt_source + "    pass\n", prompt_source.rstrip() + "\n    pass\n"):
+        try:
+            module = ast.parse(candidate)
+            break
+        except SyntaxError:
+            continue
+    if module is None:
+        raise Untranslatable("prompt_does_not_parse", entry_point)
+    functions = [n for n in module.body if isinstance(n, ast.FunctionDef)]
+    target = next((f for f in functions if f.name == entry_point), None)
+    if target is None:
+        raise Untranslatable("prompt_lacks_entry_point", entry_point)
+    args = target.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise Untranslatable("unsupported_parameters", ast.unparse(args))
+    params = tuple(Param(a.arg, _annotation(a.annotation)) for a in args.args)
+    sig = Signature(entry_point, params, _annotation(target.returns))
+    helpers = tuple(f.name for f in functions if f is not target)
+    return ParsedPrompt(sig, ast.get_docstring(target, clean=True) or "", helpers)
+
+
+def _annotation(node: ast.expr | None) -> PyType | None:
+    try:
+        return parse_annotation(node)
+    except TypeSyntaxError as exc:
+        log.debug("annotation left untyped: %s", exc)
+        return None
+
+
+def with_types(sig: Signature, param_types: Sequence[PyType | None], return_type: PyType | None) -> Signature:
+    """`sig` with unknown types filled from `param_types` / `return_type` (annotations win)."""
+    params = tuple(
+        Param(p.name, p.type if p.type is not None else (param_types[i] if i < len(param_types) else None))
+        for i, p in enumerate(sig.params)
+    )
+    return Signature(sig.name, params, sig.returns if sig.returns is not None else return_type)
+
+
+_DOCTEST = re.compile(r"^(?P<indent>\s*)>>>\s?(?P<code>.*)$")
+
+
+def translate_description(
+    lang: Language,
+    docstring: str,
+    sig: Signature,
+    *,
+    doctests: str = "transform",
+    terminology: str = "reworded",
+) -> list[str]:
+    """The docstring's lines for `lang`: prose reworded, `>>>` examples transformed, kept or removed."""
+    if doctests not in DOCTEST_MODES:
+        raise ValueError(f"doctests={doctests!r}; choose one of {', '.join(DOCTEST_MODES)}")
+    if terminology not in TERMINOLOGY_MODES:
+        raise ValueError(f"terminology={terminology!r}; choose one of {', '.join(TERMINOLOGY_MODES)}")
+    lines = docstring.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        match = _DOCTEST.match(lines[i])
+        if match is None:
+            out.append(reword(lines[i], lang.terms) if terminology == "reworded" else lines[i])
+            i += 1
+            continue
+        j = i + 1  # the expected output: following non-blank lines up to the next example
+        while j < len(lines) and lines[j].strip() and not _DOCTEST.match(lines[j]):
+            j += 1
+        block = lines[i:j]
+        if doctests == "transform":
+            out.extend(_transform_doctest(lang, sig, match.group("indent"), match.group("code"), block))
+        elif doctests == "keep":
+            out.extend(block)
+        i = j
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def _transform_doctest(lang: Language, sig: Signature, indent: str, code: str, block: list[str]) -> list[str]:
+    """`>>> f(1, [2])` + `3` in `lang`; the block is kept as written when any part will not translate."""
+    outputs = [line.strip() for line in block[1:]]
+    try:
+        call = ast.parse(code.strip(), mode="eval").body
+        if not (_is_call_to(call, sig.name) and not call.keywords):
+            raise Untranslatable("doctest_not_a_call", code)
+        args = [literal_value(a) for a in call.args]
+        types = [p.type for p in sig.params]
+        new_call = render_call(lang, lang.safe_name(sig.name), args, types)
+        new_outputs = []
+        if outputs:
+            expected = literal_value(ast.parse(" ".join(outputs), mode="eval").body)
+            new_outputs.append(f"{indent}{render(lang, expected, sig.returns)}")
+    except (Untranslatable, SyntaxError) as exc:
+        log.debug("doctest kept as written (%s): %s", exc, code)
+        return block
+    return [f"{indent}>>> {new_call}", *new_outputs]
+
+
+def compile_prompt(
+    lang: Language,
+    parsed: ParsedPrompt,
+    *,
+    doctests: str = "transform",
+    terminology: str = "reworded",
+) -> str:
+    """The prompt in `lang` for a parsed Python prompt (whose signature carries any known types)."""
+    sig = Signature(
+        lang.safe_name(parsed.signature.name),
+        tuple(Param(lang.safe_name(p.name), p.type) for p in parsed.signature.params),
+        parsed.signature.returns,
+    )
+    description = translate_description(
+        lang, parsed.docstring, parsed.signature, doctests=doctests, terminology=terminology
+    )
+    return lang.prompt(sig, description)
