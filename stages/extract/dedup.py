@@ -57,13 +57,20 @@ class ExactIndex:
     def __init__(self) -> None:
         self._seen: set[bytes] = set()
 
+    @staticmethod
+    def _digest(key: str) -> bytes:
+        return bytes.fromhex(key[:32]) if len(key) >= 32 else key.encode()
+
     def add(self, key: str) -> bool:
         """True when `key` is new (and now remembered)."""
-        digest = bytes.fromhex(key[:32]) if len(key) >= 32 else key.encode()
+        digest = self._digest(key)
         if digest in self._seen:
             return False
         self._seen.add(digest)
         return True
+
+    def __contains__(self, key: str) -> bool:
+        return self._digest(key) in self._seen
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -111,10 +118,15 @@ class NearIndex:
 
 
 class Deduplicator:
-    """Exact then near; `check` returns None (kept) or the duplicate reason."""
+    """Exact then near; `check` returns None (kept) or the duplicate reason.
+
+    `is_verbatim_copy` answers, before any costly filter runs, whether exactly this text was already kept:
+    filters are deterministic on the code, so a verbatim copy needs no second parse, unparse or pyflakes run.
+    """
 
     def __init__(self, params: DedupParams) -> None:
         self.exact = ExactIndex() if params.exact else None
+        self.verbatim = ExactIndex() if params.exact else None
         self.near = (
             NearIndex(params.near_threshold, params.num_perm, params.ngram)
             if params.near_threshold > 0
@@ -128,3 +140,10 @@ class Deduplicator:
         if self.near is not None and self.near.add(row_id, normalised) is not None:
             return DUPLICATE_NEAR
         return None
+
+    def is_verbatim_copy(self, code: str) -> bool:
+        return self.verbatim is not None and exact_key(code) in self.verbatim
+
+    def remember_verbatim(self, code: str) -> None:
+        if self.verbatim is not None:
+            self.verbatim.add(exact_key(code))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from stages.extract.dedup import Deduplicator, DedupParams, exact_key, normalise
+from stages.extract.dedup import DUPLICATE_EXACT, Deduplicator, DedupParams, exact_key, normalise
 from stages.extract.filters import PYRIGHT_ERRORS, FilterParams, PyrightCheck, build_filters, first_failure
 from stages.extract.functions import Candidate, Unparseable, candidates
 from stages.extract.sources import Document, Item
@@ -66,6 +66,7 @@ def extract(
             if reason is not None:
                 functions.drop(reason, item.row["id"])
                 continue
+            deduplicator.remember_verbatim(item.row["code"])
             functions.kept()
             yield item.row
 
@@ -84,6 +85,9 @@ def extract(
         for candidate in found:
             functions.seen()
             row = function_row(candidate, item, stage)
+            if deduplicator.is_verbatim_copy(candidate.code):
+                functions.drop(DUPLICATE_EXACT, row["id"])
+                continue
             reason = first_failure(checks, candidate, item.licenses)
             if reason is not None:
                 functions.drop(reason, row["id"])

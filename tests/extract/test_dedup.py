@@ -49,3 +49,20 @@ def test_near_dedup_can_be_turned_off():
     assert dedup.check("a", normalise(BASE)) is None
     assert dedup.check("c", normalise(BASE.replace("    total = 0.0\n", "    total = 0\n"))) is None
     assert dedup.near is None
+
+
+def test_pipeline_drops_verbatim_and_reformatted_copies_across_files():
+    from stages.extract.filters import FilterParams
+    from stages.extract.pipeline import extract
+    from stages.extract.sources import Document
+    from stages.records import Funnel, Source
+
+    docs = [
+        Document(BASE, Source(path="a.py"), "a.py"),
+        Document(BASE, Source(path="b.py"), "b.py"),
+        Document(BASE.replace("    count = 0\n", "    count = 0  # n\n"), Source(path="c.py"), "c.py"),
+    ]
+    functions, files = Funnel("f"), Funnel("f.files")
+    rows = list(extract(docs, FilterParams(), DedupParams(), functions, files))
+    assert [r["lineage"]["source"]["path"] for r in rows] == ["a.py"]
+    assert dict(functions.dropped) == {DUPLICATE_EXACT: 2}
