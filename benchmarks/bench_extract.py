@@ -31,6 +31,7 @@ def child(config: dict) -> dict:
     """Run one extraction in this process and report its figures."""
     sys.path.insert(0, str(ROOT))
     from stages.extract.dedup import DedupParams
+    from stages.extract.filters import FilterParams
     from stages.extract.pipeline import extract
     from stages.extract.sources import FilesSource, SourceParams, iter_source
     from stages.records import Funnel, write_rows
@@ -39,12 +40,13 @@ def child(config: dict) -> dict:
         source = SourceParams()
     else:
         source = SourceParams(kind="files", files=FilesSource(paths=(config["corpus"],)))
-    from stages.extract.filters import FilterParams
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     functions, files = Funnel("bench"), Funnel("bench.files")
     start = time.perf_counter()
-    rows = extract(iter_source(source), FilterParams(), DedupParams(near_threshold=config["near"]), functions, files)
+    rows = extract(
+        iter_source(source), FilterParams(), DedupParams(near_threshold=config["near"]), functions, files
+    )
     kept = write_rows(config["out"], rows, shard_rows=5000)
     seconds = time.perf_counter() - start
     return {
@@ -78,7 +80,10 @@ def build_corpus(functions_dir: Path, path: Path, copies: int, rename: bool) -> 
                 code = row["code"]
                 if rename:
                     code = re.sub(rf"\b{re.escape(row['name'])}\b", f"{row['name']}_v{copy}", code)
-                handle.write(json.dumps({"content": code, "max_stars_repo_path": f"copy{copy}/{row['name']}.py"}) + "\n")
+                handle.write(
+                    json.dumps({"content": code, "max_stars_repo_path": f"copy{copy}/{row['name']}.py"})
+                    + "\n"
+                )
                 count += 1
     return count
 
@@ -97,7 +102,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     stdlib = measure({"kind": "local", "near": 0.7, "out": str(work / "stdlib")})
     print(f"## extraction over the standard library ({sys.version.split()[0]})\n")
-    print("| files | candidates | kept | seconds | files/s | candidates/s | kept/s | peak RSS MB | RSS after imports MB |")
+    print(
+        "| files | candidates | kept | seconds | files/s | candidates/s | kept/s | peak RSS MB | RSS at start MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     s = stdlib
     print(
@@ -107,14 +114,26 @@ def main() -> None:
     )
 
     print("\n## memory against corpus size (JSONL corpus of the kept stdlib functions, K copies)\n")
-    print("| corpus | K | documents | kept | seconds | docs/s | peak RSS MB | RSS over K=1 MB | KB per extra kept row |")
+    print(
+        "| corpus | K | documents | kept | seconds | docs/s | peak RSS MB | RSS over K=1 MB | KB per extra kept row |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label, rename, near in (("renamed (distinct), near-dedup off", True, 0.0), ("exact copies, full dedup", False, 0.7)):
+    for label, rename, near in (
+        ("renamed (distinct), near-dedup off", True, 0.0),
+        ("exact copies, full dedup", False, 0.7),
+    ):
         first = None
         for copies in args.copies:
             corpus = work / f"corpus-{'renamed' if rename else 'copies'}-{copies}.jsonl"
             docs = build_corpus(work / "stdlib", corpus, copies, rename)
-            r = measure({"kind": "files", "corpus": str(corpus), "near": near, "out": str(work / f"out-{corpus.stem}")})
+            r = measure(
+                {
+                    "kind": "files",
+                    "corpus": str(corpus),
+                    "near": near,
+                    "out": str(work / f"out-{corpus.stem}"),
+                }
+            )
             first = first or r
             extra_rows = r["kept"] - first["kept"]
             extra_mb = r["peak_rss_mb"] - first["peak_rss_mb"]

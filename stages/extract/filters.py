@@ -200,7 +200,8 @@ class PyrightCheck:
     """Type-checks a batch of functions with one Pyright process; returns which ones have errors."""
 
     def __init__(self, timeout_s: float = 600.0) -> None:
-        self.command = shutil.which("pyright")
+        beside = Path(sys.executable).parent / "pyright"  # the venv's own, when its bin/ is not on PATH
+        self.command = shutil.which("pyright") or (str(beside) if beside.exists() else None)
         if self.command is None:
             raise PyrightMissing(
                 "extract.filters.pyright is true but `pyright` is not on PATH: "

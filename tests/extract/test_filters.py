@@ -1,4 +1,6 @@
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -115,13 +117,17 @@ def test_bad_params_are_rejected_with_the_value():
         build(FilterParams, {"max_line": 2}, "extract.filters")
 
 
-@pytest.mark.skipif(shutil.which("pyright") is not None, reason="pyright is installed")
+def pyright_installed():
+    return shutil.which("pyright") is not None or (Path(sys.executable).parent / "pyright").exists()
+
+
+@pytest.mark.skipif(pyright_installed(), reason="pyright is installed")
 def test_pyright_missing_says_how_to_install_it():
     with pytest.raises(PyrightMissing, match="pip install 'polyforge\\[pyright\\]'"):
         PyrightCheck()
 
 
-@pytest.mark.skipif(shutil.which("pyright") is None, reason="pyright not installed (the `pyright` extra)")
+@pytest.mark.skipif(not pyright_installed(), reason="pyright not installed (the `pyright` extra)")
 def test_pyright_flags_type_errors():
     checker = PyrightCheck()
     assert checker.errors([GOOD, 'def f(x: int) -> str:\n    """Doc."""\n    return x + 1\n']) == [
