@@ -1,0 +1,158 @@
+"""Sandbox, fast path and executor throughput, side by side on the same programs and interpreter paths.
+
+    .venv/bin/python benchmarks/bench_sandbox.py [--runs 40] [--snippets 100] [--tasks 40]
+
+1. Per runtime: a bare spawn (subprocess.run), the sandbox (bwrap + uid + limits), and a MultiPL-E-style polling
+   runner (Popen, non-blocking reads, 0.1 s poll): runs/s, ms/run, the sandbox's overhead over the bare spawn,
+   and its rate over the polling runner's. Targets: overhead within ~5 ms, rate >= 5x the polling runner.
+2. One interpreter per snippet vs the fast path (one driver, a fork per snippet): snippets/s. Target >= 5x.
+3. The local pool vs Ray, 2 workers, each task one sandboxed run: tasks/s (Ray's start-up reported apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stages.common import CommonParams  # noqa: E402
+from stages.executors import make_executor  # noqa: E402
+from stages.sandbox import Limits, default_sandbox  # noqa: E402
+from stages.sandbox.pyfast import run_snippets, run_snippets_isolated  # noqa: E402
+
+PYTHON = "/usr/bin/python3"
+PROGRAMS = {  # runtime -> (argv, files)
+    "python3": ([PYTHON, "prog.py"], {"prog.py": "print(sum(range(100)))\n"}),
+    "sh": (["/bin/sh", "prog.sh"], {"prog.sh": "echo $((1 + 2))\n"}),
+    "native": (["/bin/true"], {}),
+}
+LIMITS = Limits(wall_s=10.0, cpu_s=10)
+
+
+def bare(argv: list[str], cwd: str) -> None:
+    subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False)
+
+
+def polling(argv: list[str], cwd: str, timeout: float = 10.0) -> None:
+    """What MultiPL-E's safe_subprocess does: spawn, then poll and read every 0.1 s."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    for stream in (proc.stdout, proc.stderr):
+        os.set_blocking(stream.fileno(), False)  # type: ignore[union-attr]
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        for stream in (proc.stdout, proc.stderr):
+            stream.read()  # type: ignore[union-attr]
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+    proc.wait()
+    proc.stdout.close()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
+
+
+def rate(fn, n: int) -> float:
+    fn()  # warm-up (version probe, page cache)
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return n / (time.perf_counter() - start)
+
+
+def bench_runtimes(runs: int) -> None:
+    sb = default_sandbox()
+    print(f"\n## one run per program ({runs} runs each; sandbox isolation: {sb.isolation})\n")
+    print(
+        f"{'runtime':<9} {'bare/s':>8} {'sandbox/s':>10} {'polling/s':>10} {'bare ms':>8} {'sbx ms':>8} "
+        f"{'overhead ms':>12} {'sbx/poll':>9}"
+    )
+    for name, (argv, files) in PROGRAMS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            for rel, text in files.items():
+                Path(tmp, rel).write_text(text)
+            r_bare = rate(lambda: bare(argv, tmp), runs)  # noqa: B023
+            r_poll = rate(lambda: polling(argv, tmp), max(5, runs // 4))  # noqa: B023
+        r_sbx = rate(lambda: sb.run(argv, files=files, limits=LIMITS), runs)  # noqa: B023
+        print(
+            f"{name:<9} {r_bare:8.1f} {r_sbx:10.1f} {r_poll:10.1f} {1000 / r_bare:8.1f} {1000 / r_sbx:8.1f} "
+            f"{1000 / r_sbx - 1000 / r_bare:12.1f} {r_sbx / r_poll:8.1f}x"
+        )
+
+
+def bench_fast_path(n: int) -> None:
+    prelude = "def add(a, b):\n    return a + b\n"
+    snippets = [f"assert add({i}, 1) == {i + 1 if i % 5 else i}" for i in range(n)]
+    small = snippets[: max(10, n // 5)]
+    start = time.perf_counter()
+    alone = run_snippets_isolated(prelude, small, LIMITS)
+    r_alone = len(small) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    fast = run_snippets(prelude, snippets, LIMITS)
+    r_fast = n / (time.perf_counter() - start)
+    start = time.perf_counter()
+    run_snippets(prelude, snippets, LIMITS, cover=True)
+    r_cover = n / (time.perf_counter() - start)
+    same = [r.status for r in alone] == [r.status for r in fast[: len(small)]]
+    print(f"\n## snippets ({n} asserts of one function; reference on {len(small)})\n")
+    print(f"{'path':<28} {'snippets/s':>11} {'ratio':>7}")
+    print(f"{'one interpreter per snippet':<28} {r_alone:11.1f} {1.0:6.1f}x")
+    print(f"{'fast path':<28} {r_fast:11.1f} {r_fast / r_alone:6.1f}x")
+    print(f"{'fast path + coverage':<28} {r_cover:11.1f} {r_cover / r_alone:6.1f}x")
+    print(f"verdicts identical on the reference subset: {same}")
+
+
+def sandboxed_task(i: int) -> int:
+    from stages.sandbox import run
+
+    return run([PYTHON, "-c", f"print({i} * 2)"]).exit_code or 0
+
+
+def bench_executors(tasks: int) -> None:
+    print(f"\n## executors, 2 workers, {tasks} tasks (each one sandboxed python3 run)\n")
+    print(f"{'executor':<9} {'start s':>8} {'tasks/s':>8}")
+    rates = {}
+    for kind in ("local", "ray"):
+        with tempfile.TemporaryDirectory() as cache:
+            common = CommonParams(cache_dir=cache, executor=kind, workers=2)
+            start = time.perf_counter()
+            with make_executor(common) as ex:
+                list(ex.map(sandboxed_task, range(2)))  # start workers
+                started = time.perf_counter() - start
+                t0 = time.perf_counter()
+                list(ex.map(sandboxed_task, range(tasks)))
+                rates[kind] = tasks / (time.perf_counter() - t0)
+            print(f"{kind:<9} {started:8.2f} {rates[kind]:8.1f}")
+    print(f"ray/local: {rates['ray'] / rates['local']:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--snippets", type=int, default=100)
+    parser.add_argument("--tasks", type=int, default=40)
+    parser.add_argument("--skip-ray", action="store_true")
+    args = parser.parse_args()
+    bench_runtimes(args.runs)
+    bench_fast_path(args.snippets)
+    if not args.skip_ray:
+        bench_executors(args.tasks)
+
+
+if __name__ == "__main__":
+    main()
