@@ -38,4 +38,9 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.polyforge-*
   touch "$stamp"
 fi
+# 3. The separate vLLM CPU environment for the `vllm` backend and the vllm-marked tests (~2 min, 3.4 GB, once;
+#    POLYFORGE_VLLM=0 skips it). Not fatal: without it those tests skip, naming the missing environment.
+if [ "${POLYFORGE_VLLM:-1}" != 0 ]; then
+  bash scripts/setup_vllm.sh || log "could not build .venv-vllm: vllm-marked tests will skip"
+fi
 log "ready: $VENV ($("$VENV/bin/python" --version))"
