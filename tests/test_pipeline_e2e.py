@@ -38,6 +38,12 @@ def ran_stages(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
 
 
+def pending(repo: Path, env: dict[str, str]) -> dict:
+    """`dvc status` without the stages that are always changed by design."""
+    status = json.loads(sh([str(BIN / "dvc"), "status", "--json"], repo, env))
+    return {stage: why for stage, why in status.items() if why != ["always changed"]}
+
+
 def copy_project(dest: Path) -> None:
     """The project as a user's clone would hold it: tracked and untracked-but-not-ignored files."""
     files = subprocess.run(
@@ -96,27 +102,30 @@ def test_first_repro_runs_every_stage_and_makes_rows(project):
 
 def test_second_repro_runs_nothing(project, env):
     repo, _ = project
+    before = (repo / "dvc.lock").read_text()
     again = sh([str(BIN / "dvc"), "repro"], repo, env)
-    assert ran_stages(again) == set()
-    assert "up to date" in sh([str(BIN / "dvc"), "status"], repo, env).lower()
+    # input_manifest re-fingerprints the inputs DVC cannot see (the running Python's stdlib) on every run, in
+    # well under a second, and rewrites identical bytes: every stage that does real work stays cached.
+    assert ran_stages(again) <= ALWAYS
+    assert (repo / "dvc.lock").read_text() == before
+    assert pending(repo, env) == {}
 
 
 def test_changing_one_param_reruns_that_stage_and_downstream_only(project, env):
     repo, _ = project
-    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     key, value, expected = CHANGE
-    if key.split(".")[0] not in {
-        s for stage in lock.values() for s in stage.get("params", {}).get("params.yaml", {})
-    }:
-        pytest.skip(f"no stage uses {key} yet")
-    out = sh([str(BIN / "dvc"), "repro", "--dry"], repo, env)  # nothing pending before the change
-    assert ran_stages(out) == set()
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    section, field = key.split(".", 1)
-    params[section][field] = value
+    node = params
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node[part]
+    assert leaf in node, f"{key} is not in params.yaml"
+    node[leaf] = value
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     rerun = sh([str(BIN / "dvc"), "repro"], repo, env)
-    assert ran_stages(rerun) == expected
+    assert ran_stages(rerun) - ALWAYS == expected
+    # and the rerun settled: nothing is pending afterwards
+    assert ran_stages(sh([str(BIN / "dvc"), "repro"], repo, env)) <= ALWAYS
 
 
 def test_outputs_travel_through_a_local_remote(project, env, tmp_path):
@@ -131,11 +140,18 @@ def test_outputs_travel_through_a_local_remote(project, env, tmp_path):
     sh(["git", "clone", "-q", str(repo), str(clone)], tmp_path, env)
     assert not (clone / "models/base").exists()
     sh([str(BIN / "dvc"), "pull"], clone, env)
-    assert "up to date" in sh([str(BIN / "dvc"), "status"], clone, env).lower()
+    assert pending(clone, env) == {}
     for rel in ("models/base/identity.json", "models/base/model.safetensors"):
         assert (clone / rel).read_bytes() == (repo / rel).read_bytes()
     assert (clone / "dvc.lock").read_text() == (repo / "dvc.lock").read_text()
 
 
-# (dotted param, new value, stages expected to rerun): set once the extraction stages exist.
-CHANGE: tuple[str, object, set[str]] = ("model.dtype", "float16", {"prepare_model"})
+# Stages that run on every repro by design (cheap fingerprints of inputs outside DVC's view).
+ALWAYS = {"input_manifest"}
+# (dotted param, new value, stages expected to rerun): a filter of the extraction reruns it and what reads its
+# rows, and nothing upstream (prepare_model) or beside it (build_benchmark).
+CHANGE: tuple[str, object, set[str]] = (
+    "extract.filters.max_lines",
+    25,
+    {"extract_functions", "extract_instructions", "decontaminate"},
+)

@@ -160,6 +160,13 @@ def _sha_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _pipeline_output(path: Path) -> bool:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).parts[:1] == ("data",)
+    except ValueError:
+        return False
+
+
 def fingerprint(sources: BenchmarkSources) -> dict[str, Any]:
     """What the benchmark texts depend on beyond params: package versions and file contents."""
     found: dict[str, Any] = {}
@@ -174,5 +181,9 @@ def fingerprint(sources: BenchmarkSources) -> dict[str, Any]:
         found["mbpp"] = {"path": sources.mbpp_path, "sha256": _sha_file(Path(sources.mbpp_path))}
     elif sources.mbpp == "hub":
         found["mbpp"] = {"dataset": sources.mbpp_dataset, "revision": sources.mbpp_revision}
-    found["multipl_e"] = {str(p): _sha_file(p) for p in multipl_e_files(sources.multipl_e)}
+    # Files under data/ are outputs of the pipeline (build_benchmark): dvc.yaml declares them as deps already,
+    # and fingerprinting them here would see them change between the manifest and their own stage.
+    found["multipl_e"] = {
+        str(p): _sha_file(p) for p in multipl_e_files(sources.multipl_e) if not _pipeline_output(p)
+    }
     return found
