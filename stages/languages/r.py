@@ -18,8 +18,9 @@ from stages.languages.base import (
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import RawResult
+    from stages.sandbox import Limits, RawResult
 
+_MIN_NOFILE = 256
 _DOUBLE_EXACT = 2**53  # R has no 64-bit integers: whole numbers are doubles, exact up to 2^53
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _SYNTAX = re.compile(r"^Error: unexpected |unexpected end of input", re.MULTILINE)
@@ -67,6 +68,10 @@ class R(Language):
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
+
+    def limits(self, base: Limits) -> Limits:
+        # R refuses to start when fewer than about 130 file descriptors may be open.
+        return base.override(nofile=max(base.nofile, _MIN_NOFILE))
 
     def classify(self, raw: RawResult) -> Status:
         """Rscript stops at the first error with exit 1: a parse error says `Error: unexpected ...`, a failed
