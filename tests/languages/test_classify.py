@@ -1,0 +1,85 @@
+"""Status classification from each runtime's real behaviour: exceptions, syntax (compile) errors, timeouts."""
+
+from __future__ import annotations
+
+import pytest
+from language_helpers import require_runtime
+
+from stages.languages import Status, get
+from stages.languages.execute import execute_many
+from stages.sandbox import Limits, RawResult
+
+# (language, harness call) -> programs whose status is known: a runtime error, a syntax error, a loop.
+PROGRAMS = {
+    "python": {
+        Status.EXCEPTION: "def f(x):\n    return x.y\n\nassert f(1) == 2\n",
+        Status.SYNTAX_ERROR: "def f(x):\n    return (x\n",
+        Status.TIMEOUT: "while True:\n    pass\n",
+    },
+    "lua": {
+        Status.EXCEPTION: "local function f(x)\n    return x.y\nend\nlu = require('luaunit')\nfunction test_humaneval()\n"
+        "    lu.assertEquals(f(1), 2)\nend\nos.exit(lu.LuaUnit.run())\n",
+        Status.SYNTAX_ERROR: "local function f(x)\n    return x +\nend\n",
+        Status.TIMEOUT: "while true do end\n",
+    },
+    "racket": {
+        Status.EXCEPTION: "#lang racket\n(define (f x) (car x))\n(require rackunit)\n(check-within (f 1) 2 1e-06)\n",
+        Status.SYNTAX_ERROR: "#lang racket\n(define (f x)\n  (+ x 1)\n",
+        Status.TIMEOUT: "#lang racket/base\n(let loop () (loop))\n",
+    },
+    "r": {
+        Status.EXCEPTION: 'f <- function(x) {\n  stop("boom")\n}\nstopifnot(isTRUE(all.equal(f(1), 2)))\n',
+        Status.SYNTAX_ERROR: "f <- function(x) {\n  x +\n}\n",
+        Status.TIMEOUT: "repeat {}\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_runtime_errors_syntax_errors_and_timeouts(name: str) -> None:
+    lang = require_runtime(name)
+    expected = list(PROGRAMS[name])
+    limits = Limits(wall_s=3.0, cpu_s=10)
+    results = execute_many(lang, [PROGRAMS[name][s] for s in expected], limits=limits, workers=2)
+    assert [r.status for r in results] == expected, [r.raw.stderr[:300] for r in results]
+
+
+def raw(
+    exit_code: int | None, stdout: str = "", stderr: str = "", stderr_bytes: int | None = None, **kw
+) -> RawResult:
+    return RawResult(
+        argv=("x",),
+        exit_code=exit_code,
+        signal=None,
+        timed_out=kw.get("timed_out", False),
+        wall_s=0.1,
+        cpu_s=0.1,
+        stdout=stdout,
+        stderr=stderr,
+        stdout_bytes=len(stdout),
+        stderr_bytes=len(stderr) if stderr_bytes is None else stderr_bytes,
+        runtime_missing=kw.get("runtime_missing", False),
+        phase=kw.get("phase", "run"),
+    )
+
+
+def test_racket_judges_by_total_stderr_bytes_not_the_kept_head() -> None:
+    racket = get("racket")
+    assert racket.classify(raw(0)) is Status.OK
+    # rackunit exits 0 after a failed check; the kept 2 KB may hold only the program's own chatter.
+    assert racket.classify(raw(0, stderr="", stderr_bytes=5000)) is Status.EXCEPTION
+    failure = "--------------------\nFAILURE\nname:       check-within\n"
+    assert racket.classify(raw(0, stderr=failure)) is Status.ASSERTION_ERROR
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_common_outcomes(name: str) -> None:
+    lang = get(name)
+    assert lang.classify(raw(None, timed_out=True)) is Status.TIMEOUT
+    assert lang.classify(raw(None, runtime_missing=True)) is Status.RUNTIME_MISSING
+    assert lang.classify(raw(1, stderr="error", phase="compile")) is Status.SYNTAX_ERROR
+
+
+def test_lua_without_luaunit_is_a_missing_runtime() -> None:
+    stderr = "lua5.4: main.lua:5: module 'luaunit' not found:\n\tno field package.preload['luaunit']\nstack traceback:\n"
+    assert get("lua").classify(raw(1, stderr=stderr)) is Status.RUNTIME_MISSING
