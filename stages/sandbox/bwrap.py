@@ -7,6 +7,12 @@ tmpfs /tmp, and its work dir read-write at the same path as on the host. Nothing
 the project, not the DVC config or any token. Network, PID and IPC namespaces are unshared, so the program has
 no network, sees no host process and cannot signal one; `--die-with-parent` and the PID namespace take every
 process of the run down with it.
+
+Run by root, bwrap needs no user namespace (the costly part of an unprivileged start); it keeps only the
+capabilities the exec chain inside needs to set limits and drop to the run's uid (`process.limited_command`:
+setuid, setgid, setpcap for the bounding set, sys_resource for limits above ours), with a fixed minimal
+environment, and the chain drops them all before the program starts. /tmp and /dev/shm are private tmpfs, 1777
+so the unprivileged uid can write them.
 """
 
 from __future__ import annotations
@@ -18,10 +24,14 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
+from stages.sandbox.process import PRIVILEGED_ENV
+
 log = logging.getLogger(__name__)
 
 # Top-level system paths shown read-only when they exist (symlinks are recreated as symlinks).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+# What a bwrap started by root keeps for the chain inside; `setpriv` drops every one before the program runs.
+CHAIN_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_SYS_RESOURCE")
 
 
 @functools.cache
@@ -53,36 +63,66 @@ def _static_args() -> tuple[str, ...]:
         "/proc",
         "--dev",
         "/dev",
+        "--perms",
+        "1777",
         "--tmpfs",
         "/tmp",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",
     )
 
 
-def command(argv: Sequence[str], workdir: str, extra_ro_paths: Sequence[str] = ()) -> list[str]:
-    """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd."""
+@functools.cache
+def _cap_args() -> tuple[str, ...]:
+    args = ["--cap-drop", "ALL"]
+    for cap in CHAIN_CAPS:
+        args += ["--cap-add", cap]
+    return tuple(args)
+
+
+def command(
+    argv: Sequence[str], workdir: str, extra_ro_paths: Sequence[str] = (), *, as_root: bool = False
+) -> list[str]:
+    """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd. `as_root`: bwrap is
+    started by root, and keeps only CHAIN_CAPS for `argv` (which must then be a `process.limited_command`)."""
     path = bwrap_path()
     if path is None:
         raise FileNotFoundError("bwrap is not installed (Debian package `bubblewrap`; run scripts/setup.sh)")
-    extra: list[str] = []
+    extra: list[str] = list(_cap_args()) if as_root else []
+    extra += _parent_dirs(os.path.dirname(workdir))  # first: a later bind would create them root-only
     for ro in extra_ro_paths:
         extra += ["--ro-bind", ro, ro]
     return [path, *_static_args(), *extra, "--bind", workdir, workdir, "--chdir", workdir, "--", *argv]
 
 
-def works(uid: int | None, workdir: str) -> tuple[bool, str]:
-    """Whether bwrap can start a program here as `uid` (it needs unprivileged user namespaces)."""
+@functools.cache
+def _parent_dirs(parent: str) -> tuple[str, ...]:
+    """Make the work dir's ancestors traversable (0711) for the unprivileged uid: bwrap started by root would
+    create them root-only, and interpreters open their script by its absolute path."""
+    args: list[str] = []
+    ancestors = []
+    while parent not in ("/", ""):
+        ancestors.append(parent)
+        parent = os.path.dirname(parent)
+    for path in reversed(ancestors):
+        args += ["--perms", "0711", "--dir", path]
+    return tuple(args)
+
+
+def works(cmd: Sequence[str], workdir: str) -> tuple[bool, str]:
+    """Whether `cmd` (a `command()` running /bin/true the way every run will) starts and exits 0 here."""
     if bwrap_path() is None:
         return False, "bwrap is not installed (Debian package `bubblewrap`)"
-    switch = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     try:
         proc = subprocess.run(
-            command(["/bin/true"] if os.path.exists("/bin/true") else ["true"], workdir),
+            cmd,
             cwd=workdir,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=20,
-            env={"PATH": "/usr/bin:/bin"},
-            **switch,
+            env=PRIVILEGED_ENV,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return False, f"bwrap failed to start: {exc}"

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import stat
+import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,16 @@ from pathlib import Path
 
 from stages.sandbox import bwrap
 from stages.sandbox.limits import Limits, SandboxParams
-from stages.sandbox.process import MIB, Outcome, ProcessLimits, execute
+from stages.sandbox.process import (
+    MIB,
+    PRIVILEGED_ENV,
+    Outcome,
+    ProcessLimits,
+    execute,
+    limited_command,
+    sweep_command,
+    tools,
+)
 from stages.sandbox.result import RawResult
 from stages.sandbox.runtimes import VersionCache, resolve
 from stages.sandbox.uids import UidPool
@@ -112,13 +122,22 @@ class Sandbox:
     # --- internals ---------------------------------------------------------------------------------------
 
     def _choose_isolation(self) -> str:
+        try:
+            tools()
+        except FileNotFoundError as exc:
+            raise SandboxError(str(exc)) from exc
         wanted = self.params.isolation
         if wanted == "rlimits":
             return "rlimits"
         with self._uids.lease() if self._as_root else _no_uid() as uid:
             workdir = self._make_workdir(uid)
             try:
-                ok, why = bwrap.works(uid, str(workdir))
+                plimits = self._process_limits(VERSION_LIMITS, compile=False, uid=uid)
+                env = self._environment(workdir, None)
+                true = "/bin/true" if os.path.exists("/bin/true") else "true"
+                ok, why = bwrap.works(
+                    self._command((true,), workdir, env, uid, plimits, "bwrap"), str(workdir)
+                )
             finally:
                 _remove(workdir)
         if ok:
@@ -196,27 +215,29 @@ class Sandbox:
         plimits: ProcessLimits,
     ) -> Outcome:
         isolation = self.isolation
-        cmd = list(argv)
-        if isolation == "bwrap":
-            ro = tuple(self.params.extra_ro_paths)
-            if self.pylib_dir.is_dir():
-                ro += (str(self.pylib_dir),)
-            cmd = bwrap.command(argv, str(workdir), ro)
-        try:
-            outcome = execute(
-                cmd, cwd=str(workdir), env=env, uid=uid, limits=plimits, sweep=lambda: _sweep(uid)
-            )
-        except FileNotFoundError:
-            # Only reachable outside bwrap (bwrap reports a missing program itself): exit 127 like a shell.
-            msg = f"sandbox: cannot execute {argv[0]!r}: not found\n".encode()
-            return Outcome(self._status(127), False, False, 0.0, 0.0, b"", msg, 0, len(msg))
+        cmd = self._command(argv, workdir, env, uid, plimits, isolation)
+        outcome = execute(cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid))
         if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
             _sweep(uid)
         return outcome
 
-    @staticmethod
-    def _status(code: int) -> int:
-        return (code & 0xFF) << 8
+    def _command(
+        self,
+        argv: tuple[str, ...],
+        workdir: Path,
+        env: dict[str, str],
+        uid: int | None,
+        plimits: ProcessLimits,
+        isolation: str,
+    ) -> list[str]:
+        """The exec chain of one run: limits, the uid drop and the environment, inside bwrap when isolated."""
+        inner = limited_command(argv, env, uid, plimits)
+        if isolation != "bwrap":
+            return inner
+        ro = tuple(self.params.extra_ro_paths)
+        if self.pylib_dir.is_dir():
+            ro += (str(self.pylib_dir),)
+        return bwrap.command(inner, str(workdir), ro, as_root=self._as_root)
 
     def _probe(self, argv: list[str], uid: int | None) -> tuple[int | None, str]:
         workdir = self._make_workdir(uid)
@@ -324,19 +345,7 @@ def _sweep(uid: int | None) -> None:
     """Kill every process of the run's uid (kill(-1) from that uid reaches all of them and nothing else)."""
     if uid is None:
         return
-    pid = os.fork()
-    if pid == 0:  # child: only system calls, then _exit
-        code = 0
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.waitpid(pid, 0)
+    subprocess.run(sweep_command(uid), env=PRIVILEGED_ENV, stdin=subprocess.DEVNULL, capture_output=True)
 
 
 def _sweep_shared_tmp(uid: int) -> None:

@@ -1,22 +1,36 @@
 """Start one process under limits, read its output capped, and end it and everything it started.
 
-Limits are set from outside the program: the uid switch and the resource limits happen in the forked child before
-`exec`, so the program never runs a line as root nor without its limits. Output is read without blocking from
-both pipes at once (a program that fills stderr while we wait on stdout cannot deadlock us), keeping the first
-`cap` bytes of each and counting the rest. The wall clock is watched through a pidfd, so a run ends the moment
-its process does, not at the next poll.
+Limits and the uid are set from outside the program by an exec chain of maintained tools, so the program never
+runs a line as root nor without its limits:
+
+    [bwrap ...] prlimit --cpu= --as= --nproc= ... -- setpriv --reuid=U --regid=U --clear-groups
+        --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- env -i -- NAME=VALUE... argv
+
+`prlimit` (util-linux) sets every resource limit, `setpriv` (util-linux) drops to the leased uid with no
+supplementary group, no capability in any set (the bounding set included) and no_new_privs, and `env -i`
+(coreutils) gives the program its environment only after the drop: everything that runs privileged (bwrap,
+prlimit, setpriv) gets a fixed minimal environment, so no LD_PRELOAD or LD_LIBRARY_PATH a caller passes can
+reach a privileged process. Each stage execs the next in the same process, so the wait status is the program's.
+The uid is unprivileged before the program can fork: RLIMIT_NPROC binds it.
+
+Because no Python code runs between fork and exec (no `preexec_fn`, no `user=`), CPython starts the chain with
+vfork, which costs the same from a large, multi-threaded parent (a Ray worker) as from a small one, and is safe
+there. Output is read without blocking from both pipes at once (a program that fills stderr while we wait on
+stdout cannot deadlock us), keeping the first `cap` bytes of each and counting the rest. The wall clock is
+watched through a pidfd, so a run ends the moment its process does, not at the next poll.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import resource
 import selectors
+import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 MIB = 1024 * 1024
@@ -25,6 +39,11 @@ READ_CHUNK = 1 << 16
 # the run then keeps reading what is left.
 STRAGGLE_S = 0.02
 DRAIN_S = 0.5
+# Where the chain's tools are looked up, and the whole environment of its privileged stages.
+TOOL_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+PRIVILEGED_ENV = {"PATH": TOOL_PATH, "LANG": "C"}
+# Tool -> the Debian package that ships it (both are Essential: every Debian system has them).
+TOOLS = {"prlimit": "util-linux", "setpriv": "util-linux", "env": "coreutils"}
 
 
 @dataclass(frozen=True)
@@ -52,48 +71,96 @@ class ProcessLimits:
     output_limit_bytes: int
 
 
-def _rlimit_setter(lim: ProcessLimits) -> Callable[[], None]:
-    # Everything is computed here, in the parent: the child between fork and exec only makes system calls.
-    pairs = (
-        (resource.RLIMIT_CPU, (lim.cpu_s, lim.cpu_s + 1)),
-        (resource.RLIMIT_AS, (lim.address_space_mb * MIB,) * 2),
-        (resource.RLIMIT_NPROC, (lim.nproc,) * 2),
-        (resource.RLIMIT_FSIZE, (lim.fsize_mb * MIB,) * 2),
-        (resource.RLIMIT_NOFILE, (lim.nofile,) * 2),
-        (resource.RLIMIT_CORE, (0, 0)),
-    )
-    setrlimit = resource.setrlimit
+@dataclass(frozen=True)
+class Tools:
+    prlimit: str
+    setpriv: str
+    env: str
 
-    def apply() -> None:
-        for which, value in pairs:
-            setrlimit(which, value)
 
-    return apply
+@functools.cache
+def tools() -> Tools:
+    """Absolute paths of the chain's tools (they lie in system dirs, so bwrap shows them too)."""
+    found = {name: shutil.which(name, path=TOOL_PATH) for name in TOOLS}
+    missing = [f"{name} (Debian package {TOOLS[name]})" for name, path in found.items() if path is None]
+    if missing:
+        raise FileNotFoundError(f"the sandbox needs {', '.join(missing)} on {TOOL_PATH}")
+    return Tools(**{name: os.path.realpath(path) for name, path in found.items() if path is not None})
+
+
+def limited_command(
+    argv: Sequence[str], env: Mapping[str, str], uid: int | None, lim: ProcessLimits
+) -> list[str]:
+    """The chain that runs `argv` with environment `env` under `lim`, as `uid` (None: as we are, not root)."""
+    if "=" in argv[0]:
+        raise ValueError(f"sandbox: program name {argv[0]!r} contains '=': env would read it as a variable")
+    t = tools()
+    cmd = [
+        t.prlimit,
+        f"--cpu={lim.cpu_s}:{lim.cpu_s + 1}",
+        f"--as={lim.address_space_mb * MIB}",
+        f"--nproc={lim.nproc}",
+        f"--fsize={lim.fsize_mb * MIB}",
+        f"--nofile={lim.nofile}",
+        "--core=0",
+        "--",
+    ]
+    if uid is not None:
+        cmd += [
+            t.setpriv,
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--ambient-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--pdeathsig=KILL",  # set after the uid change (which clears it): the program dies with its parent
+            "--",
+        ]
+    for name, value in env.items():
+        if not name or "=" in name or "\0" in name or "\0" in value:
+            raise ValueError(f"sandbox: bad environment variable {name!r}={value!r}")
+    return [*cmd, t.env, "-i", "--", *(f"{k}={v}" for k, v in env.items()), *argv]
+
+
+def sweep_command(uid: int) -> list[str]:
+    """Kills every process of `uid`: a shell dropped to `uid` calls kill(-1), which reaches all processes of its
+    uid but itself, and nothing else."""
+    return [
+        tools().setpriv,
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+        "/bin/sh",
+        "-c",
+        "kill -9 -1 2>/dev/null; exit 0",  # no such process is fine: nothing was left
+    ]
 
 
 def execute(
     cmd: Sequence[str],
     *,
     cwd: str,
-    env: dict[str, str],
-    uid: int | None,
     limits: ProcessLimits,
     sweep: Callable[[], None],
 ) -> Outcome:
-    """Run `cmd` to completion or to its wall limit. `sweep` kills whatever the run left behind."""
-    switch = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
+    """Run `cmd` (a `limited_command`, maybe inside bwrap) to completion or to its wall limit, in a session of
+    its own. `sweep` kills whatever the run left behind."""
     start = time.monotonic()
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
-        env=env,
+        env=PRIVILEGED_ENV,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,
+        start_new_session=True,  # keeps CPython's vfork path, as does everything else here
         close_fds=True,
-        preexec_fn=_rlimit_setter(limits),
-        **switch,
     )
     try:
         return _collect(proc, start, limits, sweep)
