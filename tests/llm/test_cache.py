@@ -53,3 +53,35 @@ def test_many_keys_are_looked_up_past_the_parameter_limit(tmp_path: Path) -> Non
     found = cache.get_many([e.key for e in entries])
     assert len(found) == 1200 and found[SPEC.key(1199)].text == "1199"
     cache.close()
+
+
+WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+from stages.llm.base import RawOutput
+from stages.llm.cache import CompletionCache, Entry
+cache = CompletionCache({path!r})
+for start in range({first}, {first} + 400, 20):
+    cache.put_many([Entry(f"k{{i}}", "m", i, RawOutput(f"{tag}{{i}}", "stop", 1)) for i in range(start, start + 20)], "hf")
+cache.close()
+"""
+
+
+def test_concurrent_writers_share_one_cache(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER.format(root=root, path=str(tmp_path), first=first, tag=tag)]
+        )
+        for first, tag in ((0, "a"), (200, "b"))
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    cache = CompletionCache(tmp_path)
+    found = cache.get_many(f"k{i}" for i in range(600))
+    assert cache.count() == 600 == len(found)  # 200 keys written by both are stored once
+    assert found["k0"].text == "a0" and found["k599"].text == "b599"
+    assert found["k300"].text in ("a300", "b300")
+    cache.close()
