@@ -124,10 +124,10 @@ class Generator:
             keys.append(row)
 
         found = self.cache.get_many(requests)
-        todo = [key for key in requests if key not in found]
+        missing = [key for key in requests if key not in found]
         self.stats.requested += len(requests)
-        self.stats.cached += len(requests) - len(todo)
-        fresh = self._run(todo, requests, sampling, list(backend_stop))
+        self.stats.cached += len(requests) - len(missing)
+        fresh = self._run(missing, requests, sampling, list(backend_stop))
 
         out: list[list[Completion]] = []
         for row in keys:
@@ -139,26 +139,30 @@ class Generator:
         return out
 
     def _run(
-        self, todo: list[str], requests: dict[str, tuple[Request, int]], sampling: Sampling, stop: list[str]
+        self,
+        missing: list[str],
+        requests: dict[str, tuple[Request, int]],
+        sampling: Sampling,
+        stop: list[str],
     ) -> dict[str, RawOutput]:
         from tqdm import tqdm
 
         fresh: dict[str, RawOutput] = {}
-        if not todo:
+        if not missing:
             return fresh
         size = self.backend.batch_size
         tokens = 0
         start = time.perf_counter()
         bar = tqdm(
-            total=len(todo),
+            total=len(missing),
             unit="sample",
             desc=f"generate[{self.backend.name}]",
             disable=None if self.progress else True,  # None: shown on a terminal only
             dynamic_ncols=True,
         )
         try:
-            for at in range(0, len(todo), size):
-                batch = todo[at : at + size]
+            for at in range(0, len(missing), size):
+                batch = missing[at : at + size]
                 outputs = self.backend.generate([requests[k][0] for k in batch], sampling, stop)
                 if len(outputs) != len(batch):
                     raise RuntimeError(

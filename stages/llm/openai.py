@@ -78,21 +78,19 @@ class OpenAIBackend(Backend):
             openai.RateLimitError,
             openai.InternalServerError,
         )
-        delay = self.params.backoff_s
-        for attempt in range(self.params.max_retries + 1):
+        attempt, delay = 0, self.params.backoff_s
+        while True:
             try:
                 return call(**kwargs)
             except retryable as exc:
-                if attempt == self.params.max_retries:
+                attempt += 1
+                if attempt > self.params.max_retries:
                     raise BackendError(
-                        f"{self.params.base_url}: gave up after {attempt + 1} attempts: {type(exc).__name__}: {exc}"
+                        f"{self.params.base_url}: gave up after {attempt} attempts: {type(exc).__name__}: {exc}"
                     ) from exc
-                wait = min(delay, self.params.backoff_max_s) * (
-                    0.5 + random.random()
-                )  # jitter spreads retries
-                log.warning(
-                    "openai: %s (attempt %d), retrying in %.1f s", type(exc).__name__, attempt + 1, wait
-                )
+                # Jitter spreads the retries of concurrent requests apart.
+                wait = min(delay, self.params.backoff_max_s) * (0.5 + random.random())
+                log.warning("openai: %s (attempt %d), retrying in %.1f s", type(exc).__name__, attempt, wait)
                 time.sleep(wait)
                 delay *= 2
             except openai.APIStatusError as exc:
@@ -100,7 +98,6 @@ class OpenAIBackend(Backend):
                     f"{self.params.base_url} refused the request (HTTP {exc.status_code}, model {self.model!r}): "
                     f"{exc.message}"
                 ) from exc
-        raise AssertionError("unreachable")
 
     def describe(self) -> dict[str, Any]:
         import openai
