@@ -11,8 +11,8 @@ process of the run down with it.
 Run by root, bwrap needs no user namespace (the costly part of an unprivileged start); it keeps only the
 capabilities the exec chain inside needs to set limits and drop to the run's uid (`process.limited_command`:
 setuid, setgid, setpcap for the bounding set, sys_resource for limits above ours), with a fixed minimal
-environment, and the chain drops them all before the program starts. /tmp and /dev/shm are private tmpfs, 1777
-so the unprivileged uid can write them.
+environment, and the chain drops them all before the program starts. /tmp and /dev/shm are private tmpfs of a
+bounded size, 1777 so the unprivileged uid can write them.
 """
 
 from __future__ import annotations
@@ -63,14 +63,6 @@ def _static_args() -> tuple[str, ...]:
         "/proc",
         "--dev",
         "/dev",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/dev/shm",
     )
 
 
@@ -83,14 +75,23 @@ def _cap_args() -> tuple[str, ...]:
 
 
 def command(
-    argv: Sequence[str], workdir: str, extra_ro_paths: Sequence[str] = (), *, as_root: bool = False
+    argv: Sequence[str],
+    workdir: str,
+    extra_ro_paths: Sequence[str] = (),
+    *,
+    as_root: bool = False,
+    tmp_mb: int = 256,
 ) -> list[str]:
-    """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd. `as_root`: bwrap is
-    started by root, and keeps only CHAIN_CAPS for `argv` (which must then be a `process.limited_command`)."""
+    """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd and private /tmp and
+    /dev/shm of `tmp_mb` MiB each (tmpfs is memory: unbounded, a program could fill half the host's RAM with
+    files). `as_root`: bwrap is started by root, and keeps only CHAIN_CAPS for `argv` (which must then be a
+    `process.limited_command`)."""
     path = bwrap_path()
     if path is None:
         raise FileNotFoundError("bwrap is not installed (Debian package `bubblewrap`; run scripts/setup.sh)")
     extra: list[str] = list(_cap_args()) if as_root else []
+    for tmp in ("/tmp", "/dev/shm"):
+        extra += ["--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", tmp]
     extra += _parent_dirs(os.path.dirname(workdir))  # first: a later bind would create them root-only
     for ro in extra_ro_paths:
         extra += ["--ro-bind", ro, ro]

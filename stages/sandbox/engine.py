@@ -41,6 +41,8 @@ SCRUBBED_PATH = "/usr/local/bin:/usr/bin:/bin"
 # World-writable places a program outside bwrap could leave files in; swept of the run uid's files afterwards.
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 VERSION_LIMITS = Limits(wall_s=10.0, cpu_s=10, output_cap=512)
+# Size of each private tmpfs (/tmp, /dev/shm) inside bwrap, in units of the largest file a run may write.
+TMP_FSIZE_FACTOR = 4
 
 
 class SandboxError(RuntimeError):
@@ -93,9 +95,9 @@ class Sandbox:
         argv = tuple(argv)
         isolation = self.isolation
         with self._uids.lease() if self._as_root else _no_uid() as uid:
-            workdir = self._make_workdir(uid)
+            workdir = self._make_workdir(uid, isolation)
             try:
-                full_env = self._environment(workdir, env)
+                full_env = self._environment(workdir, env, isolation)
                 names = [_runtime_name(argv, compile_argv, runtime)]
                 if compile_argv:
                     names.insert(0, compile_argv[0])
@@ -130,10 +132,10 @@ class Sandbox:
         if wanted == "rlimits":
             return "rlimits"
         with self._uids.lease() if self._as_root else _no_uid() as uid:
-            workdir = self._make_workdir(uid)
+            workdir = self._make_workdir(uid, "bwrap")
             try:
                 plimits = self._process_limits(VERSION_LIMITS, compile=False, uid=uid)
-                env = self._environment(workdir, None)
+                env = self._environment(workdir, None, "bwrap")
                 true = "/bin/true" if os.path.exists("/bin/true") else "true"
                 ok, why = bwrap.works(
                     self._command((true,), workdir, env, uid, plimits, "bwrap"), str(workdir)
@@ -151,22 +153,24 @@ class Sandbox:
         )
         return "rlimits"
 
-    def _make_workdir(self, uid: int | None) -> Path:
+    def _make_workdir(self, uid: int | None, isolation: str) -> Path:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
             os.chmod(self.state_dir, 0o711)
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.state_dir))
-        (workdir / ".tmp").mkdir()
+        if isolation != "bwrap":  # bwrap gives each run a private /tmp: TMPDIR needs no dir of its own
+            (workdir / ".tmp").mkdir()
+            if uid is not None:
+                os.chown(workdir / ".tmp", uid, uid)
         if uid is not None:
             os.chown(workdir, uid, uid)
-            os.chown(workdir / ".tmp", uid, uid)
         return workdir
 
-    def _environment(self, workdir: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+    def _environment(self, workdir: Path, extra: Mapping[str, str] | None, isolation: str) -> dict[str, str]:
         env = {
             "PATH": SCRUBBED_PATH,
             "HOME": str(workdir),
-            "TMPDIR": str(workdir / ".tmp"),
+            "TMPDIR": "/tmp" if isolation == "bwrap" else str(workdir / ".tmp"),
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "USER": "sandbox",
@@ -237,12 +241,14 @@ class Sandbox:
         ro = tuple(self.params.extra_ro_paths)
         if self.pylib_dir.is_dir():
             ro += (str(self.pylib_dir),)
-        return bwrap.command(inner, str(workdir), ro, as_root=self._as_root)
+        tmp_mb = TMP_FSIZE_FACTOR * plimits.fsize_mb
+        return bwrap.command(inner, str(workdir), ro, as_root=self._as_root, tmp_mb=tmp_mb)
 
     def _probe(self, argv: list[str], uid: int | None) -> tuple[int | None, str]:
-        workdir = self._make_workdir(uid)
+        isolation = self.isolation
+        workdir = self._make_workdir(uid, isolation)
         try:
-            env = self._environment(workdir, None)
+            env = self._environment(workdir, None, isolation)
             plimits = self._process_limits(VERSION_LIMITS, compile=False, uid=uid)
             outcome = self._execute(tuple(argv), workdir, env, uid, plimits)
         finally:
