@@ -33,6 +33,7 @@ SECTIONS: dict[str, str] = {
     "instructions": "stages.extract_instructions:InstructionParams",
     "decontaminate": "stages.decontaminate:DecontParams",
     "benchmark": "stages.build_benchmark:BenchmarkParams",
+    "generate_tests": "stages.generate_tests:GenerateTestsParams",
 }
 
 

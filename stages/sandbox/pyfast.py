@@ -38,6 +38,10 @@ PRELUDE_FILE = "prelude.py"
 PYTHON_FLAGS = ("-I",)  # isolated mode in both paths: no user site, no PYTHON* variables, no script dir
 # Room for the driver beyond its snippets' own limits (interpreter start, coverage import).
 DRIVER_SLACK_S = 10.0
+# A snippet passes only by running to its end. MultiPL-T passed any process that exited 0, so a test such as
+# `assert f(1) == exit()` passed; the reference file ends with this exit code, reachable only after the snippet.
+COMPLETED_EXIT = 93
+COMPLETED_MARK = f"\nraise SystemExit({COMPLETED_EXIT})\n"
 REFERENCE_OUTPUT_CAP = 1 << 16  # the reference path reads the traceback's last line: keep all of it
 
 
@@ -165,7 +169,7 @@ def run_snippets_isolated(
     for snippet in snippets:
         raw = sb.run(
             [sb.params.python, *PYTHON_FLAGS, "snippet.py"],
-            files={"snippet.py": prelude + "\n" + snippet},
+            files={"snippet.py": prelude + "\n" + snippet + COMPLETED_MARK},
             limits=limits,
             env={"PYTHONHASHSEED": "0"},
         )
@@ -181,8 +185,10 @@ def classify_process(raw: RawResult) -> SnippetResult:
         return SnippetResult(status="timeout", wall_s=raw.wall_s)
     if raw.signal is not None:
         return SnippetResult(status="exception", error=f"signal {raw.signal}", wall_s=raw.wall_s)
-    if raw.exit_code == 0:
+    if raw.exit_code == COMPLETED_EXIT:
         return SnippetResult(status="ok", wall_s=raw.wall_s)
+    if raw.exit_code == 0:  # exit(0) before the end: MultiPL-T's exit-code rule would have passed it
+        return SnippetResult(status="exception", error="SystemExit", wall_s=raw.wall_s)
     last = next((ln.strip() for ln in reversed(raw.stderr.splitlines()) if ln.strip()), "")
     name = last.split(":", 1)[0].strip().rsplit(".", 1)[-1]
     if name in SYNTAX_ERRORS and "Traceback (most recent call last)" not in raw.stderr:

@@ -26,9 +26,8 @@ SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 def classify(exc):
-    if isinstance(exc, SystemExit):
-        code = exc.code
-        return ("ok", "") if code is None or code == 0 else ("exception", "SystemExit")
+    if isinstance(exc, SystemExit):  # a snippet passes only by running to its end, never by exiting
+        return "exception", "SystemExit"
     if isinstance(exc, AssertionError):
         return "assertion_error", "AssertionError"
     return "exception", type(exc).__name__
@@ -118,13 +117,8 @@ def run_one(index, code, namespace, cov, path, proto, job):
     else:
         try:
             result.update(json.loads(report))
-        except (
-            ValueError
-        ):  # exited without reporting (os._exit): judge by the exit code, as a process would be
-            code = os.WEXITSTATUS(status)
-            result.update(
-                status="ok" if code == 0 else "exception", error="" if code == 0 else f"exit {code}"
-            )
+        except ValueError:  # exited without reporting (os._exit): it did not run to its end
+            result.update(status="exception", error=f"exit {os.WEXITSTATUS(status)}")
     return result
 
 

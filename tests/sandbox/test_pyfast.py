@@ -39,9 +39,10 @@ CASES = [
     ("STATE.append(1)\nassert len(STATE) == 1", "ok"),
     ("assert STATE == []", "ok"),  # the previous snippet's mutation must not leak into this one
     ("raise AssertionError('custom')", "assertion_error"),
-    ("import sys; sys.exit(0)", "ok"),
+    ("import sys; sys.exit(0)", "exception"),  # passing means running to the end, not exiting 0
     ("import sys; sys.exit(2)", "exception"),
-    ("import os; os._exit(0)", "ok"),
+    ("import os; os._exit(0)", "exception"),
+    ("assert sign(1) == exit()", "exception"),
     ("import os; os._exit(5)", "exception"),
     ("while True: pass", "timeout"),
     ("import time; time.sleep(100)", "timeout"),

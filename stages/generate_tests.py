@@ -1,0 +1,172 @@
+"""Stage `generate_tests`: MultiPL-T step 1. The model writes `assert` tests for each clean function; each assert
+runs on its own in the sandbox; functions with no passing assert, or whose passing asserts cover less than
+`coverage_min` percent of their own lines, are dropped.
+
+Coverage deviates from MultiPL-T on purpose: MultiPL-T measured the whole file (function plus asserts, so the
+asserts' own lines inflated the figure); we measure the function's own executable lines only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from stages.common import CommonParams
+from stages.llm import LLMParams, Sampling
+from stages.params import check_choice, check_range, load_section
+from stages.records import Funnel, child_row, read_rows, write_rows
+from stages.sandbox import SandboxParams
+from stages.testgen.asserts import parse_asserts
+from stages.testgen.check import check_function, prelude_of
+from stages.testgen.prompt import completion_text, prompt_for
+
+log = logging.getLogger("generate_tests")
+STAGE = "generate_tests"
+
+
+@dataclass(frozen=True)
+class GenerateTestsParams:
+    # Clean functions to write tests for (decontaminate's output) and where tested functions go.
+    input_dir: str = "data/clean/functions"
+    out_dir: str = "data/tested"
+    # The prepared base model (prepare_model's output).
+    model_dir: str = "models/base"
+    # At most this many functions get tests (0: all), picked by `select`: "shortest" (fewest lines first: a
+    # small model tests short functions best), or "first" (input order, i.e. by source file).
+    max_functions: int = 0
+    select: str = "shortest"
+    # Completions per function (MultiPL-T: 5).
+    n: int = 5
+    # MultiPL-T: temperature 0.2, top_p 0.95, 512 tokens.
+    sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.2, top_p=0.95, max_tokens=512))
+    # Prompt the model raw (MultiPL-T's completion prompt ending in `assert NAME(`) or through its chat template
+    # (for chat-only models).
+    chat: bool = False
+    # Generation stops at any of these (raw prompts; the asserts end before the next definition or prose).
+    stop: tuple[str, ...] = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n```")
+    # Wall-clock seconds for one assert (MultiPL-T gave each 30 s; the asserts of small functions take ms).
+    assert_wall_s: float = 5.0
+    # Keep functions whose passing asserts cover at least this percent of their own lines (MultiPL-T: 90).
+    coverage_min: float = 90.0
+
+    def __post_init__(self) -> None:
+        check_range("generate_tests.max_functions", self.max_functions, 0)
+        check_choice("generate_tests.select", self.select, ("shortest", "first"))
+        check_range("generate_tests.n", self.n, 1)
+        check_range("generate_tests.assert_wall_s", self.assert_wall_s, 0.1)
+        check_range("generate_tests.coverage_min", self.coverage_min, 0.0, 100.0)
+
+
+def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
+    rows = read_rows(params.input_dir)
+    if params.select == "first":
+        return list(islice(rows, params.max_functions or None))
+    ordered = sorted(rows, key=lambda r: (r["code"].count("\n"), len(r["code"]), r["id"]))
+    return ordered[: params.max_functions or None]
+
+
+def tested_rows(
+    functions: list[dict[str, Any]],
+    results: Iterable[dict[str, Any] | None],
+    params: GenerateTestsParams,
+    funnel: Funnel,
+) -> Iterator[dict[str, Any]]:
+    for row, result in zip(functions, results, strict=True):
+        if result is None:
+            funnel.drop("no_parsed_assert", row["id"])
+            continue
+        if not result["passing"]:
+            funnel.drop("no_passing_assert", row["id"])
+            continue
+        if result["coverage"] < params.coverage_min:
+            funnel.drop("low_coverage", row["id"])
+            continue
+        funnel.kept()
+        yield child_row(
+            row,
+            {
+                "name": row["name"],
+                "code": row["code"],
+                "imports": row.get("imports") or [],
+                "prompt": row.get("prompt", ""),
+                "signature": row.get("signature", ""),
+                "docstring": row.get("docstring", ""),
+                "tests": result["passing"],
+                "failed_tests": result["failing"],
+                "coverage": result["coverage"],
+                "param_types": result["param_types"],
+                "return_type": result["return_type"],
+            },
+            stage=STAGE,
+        )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from stages.executors import make_executor
+    from stages.llm import make_generator
+
+    params: GenerateTestsParams = load_section(STAGE)
+    common: CommonParams = load_section("common")
+    llm: LLMParams = load_section("llm")
+    sandbox: SandboxParams = load_section("sandbox")
+
+    functions = select_functions(params)
+    funnel = Funnel(STAGE)
+    funnel.seen(len(functions))
+    log.info("writing tests for %d functions (%d samples each)", len(functions), params.n)
+
+    prompts = [prompt_for(prelude_of(r), r["name"], params.chat) for r in functions]
+    template = prompts[0][1] if prompts else ""
+    with make_generator(llm, params.model_dir, common.cache_path("completions")) as gen:
+        completions = gen.generate(
+            [p for p, _ in prompts], params.n, params.sampling, params.stop, params.chat, template
+        )
+        gen.write_record(Path("reports/generation") / f"{STAGE}.json")
+
+    items: list[dict[str, Any] | None] = []
+    parsed_total = 0
+    for row, samples in zip(functions, completions, strict=True):
+        asserts = parse_asserts(
+            (completion_text(c.text, row["name"], params.chat) for c in samples), row["name"]
+        )
+        parsed_total += len(asserts)
+        items.append(
+            {
+                "prelude": prelude_of(row),
+                "name": row["name"],
+                "asserts": asserts,
+                "sandbox": dataclasses.asdict(sandbox),
+                "assert_wall_s": params.assert_wall_s,
+            }
+            if asserts
+            else None
+        )
+    todo = [item for item in items if item is not None]
+    with make_executor(common) as executor:
+        checked = iter(list(executor.map(check_function, todo, cache="generate_tests.check")))
+    results = [next(checked) if item is not None else None for item in items]
+
+    written = write_rows(params.out_dir, tested_rows(functions, results, params, funnel), common.shard_rows)
+    done = [r for r in results if r is not None]
+    funnel.note("asserts_parsed", parsed_total)
+    funnel.note("asserts_passing", sum(len(r["passing"]) for r in done))
+    funnel.note("functions_with_passing_assert", sum(1 for r in done if r["passing"]))
+    funnel.note("functions_kept", written)
+    funnel.note("coverage_min", params.coverage_min)
+    funnel.write()
+    log.info(
+        "%d of %d functions kept (>= 1 passing assert, coverage >= %s)",
+        written,
+        len(functions),
+        params.coverage_min,
+    )
+
+
+if __name__ == "__main__":
+    main()
