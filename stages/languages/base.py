@@ -49,6 +49,20 @@ class Untranslatable(Exception):
         self.detail = detail
 
 
+class CompileError(Exception):
+    """A program that a language's trusted pre-processing step (e.g. TypeScript's type stripping) rejects before
+    anything runs: it ends as a compile-phase SyntaxError. `message` is the compiler's diagnostics."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RuntimeUnavailable(Exception):
+    """A tool a language needs before the sandbox (e.g. the TypeScript compiler) is not installed: the run ends
+    as RUNTIME_MISSING. The message says how to install it."""
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -106,6 +120,11 @@ class Language(ABC):
     @abstractmethod
     def run_argv(self, path: str) -> list[str]:
         """The command that runs the program at `path` (relative to the sandbox's work dir)."""
+
+    def program_files(self, program: str) -> dict[str, str]:
+        """The files a run of `program` needs in its work dir (default: the program alone, as `program_file`).
+        Raises CompileError when the program is rejected before it can run."""
+        return {self.program_file: program}
 
     def compile_argv(self, path: str) -> list[str] | None:
         """The command that compiles the program first, for compiled languages; None for interpreters."""
@@ -227,3 +246,16 @@ def float_repr(value: float, *, inf: str, nan: str | None = None) -> str:
     if math.isinf(value):
         return inf if value > 0 else f"-{inf}"
     return repr(value)
+
+
+def require_type(ty: PyType | None, language: str) -> PyType:
+    """`ty` for a typed target that cannot express a missing type, `Any` or a `Union` (Optional is fine)."""
+    if ty is None:
+        raise Untranslatable("untyped", f"{language} needs a type from an annotation or the tests' values")
+    if ty.name == "Any":
+        raise Untranslatable("any_type", f"{language} has no type for Any")
+    if ty.name == "Union":
+        raise Untranslatable("union_type", f"{language} cannot express {ty}")
+    if ty.name == "None":
+        raise Untranslatable("none_type", f"{language} has no value type for a lone None")
+    return ty

@@ -6,13 +6,14 @@ enough) and returns results in input order.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from stages.languages.base import Language, Status
+from stages.languages.base import CompileError, Language, RuntimeUnavailable, Status
 
 if TYPE_CHECKING:
     from stages.sandbox import Limits, RawResult, Sandbox
@@ -34,15 +35,44 @@ def execute(
     sb = sandbox or default_sandbox()
     path = lang.program_file
     compile_argv = lang.compile_argv(path)
+    run_limits = lang.limits(limits or sb.params.limits)
+    try:
+        files = lang.program_files(program)
+    except CompileError as exc:
+        return Execution(Status.SYNTAX_ERROR, _rejected(lang, exc.message, run_limits))
+    except RuntimeUnavailable as exc:
+        raw = dataclasses.replace(_rejected(lang, str(exc), run_limits), exit_code=None, runtime_missing=True)
+        return Execution(Status.RUNTIME_MISSING, raw)
     raw = sb.run(
         lang.run_argv(path),
-        files={path: program},
-        limits=lang.limits(limits or sb.params.limits),
+        files=files,
+        limits=run_limits,
         env=lang.env(),
         compile_argv=compile_argv,
         runtime=lang.runtime,
     )
     return Execution(lang.classify(raw), raw)
+
+
+def _rejected(lang: Language, message: str, limits: Limits) -> RawResult:
+    """The raw result of a program rejected before it reached the sandbox (a compile-phase failure)."""
+    from stages.sandbox import RawResult
+
+    data = message.encode()
+    return RawResult(
+        argv=tuple(lang.compile_argv(lang.program_file) or lang.run_argv(lang.program_file)),
+        exit_code=1,
+        signal=None,
+        timed_out=False,
+        wall_s=0.0,
+        cpu_s=0.0,
+        stdout="",
+        stderr=data[: limits.output_cap].decode(errors="replace"),
+        stdout_bytes=0,
+        stderr_bytes=len(data),
+        limits=dataclasses.asdict(limits),
+        phase="compile",
+    )
 
 
 def execute_many(

@@ -320,10 +320,31 @@ def merged_types(
     args: list[PyType | None] = []
     for i in range(width):
         annotated = param_types[i] if i < len(param_types) else None
-        args.append(
-            annotated if annotated is not None else observed_args[i] if i < len(observed_args) else None
-        )
-    return args, return_type if return_type is not None else (observed_ret if cases else None)
+        observed = observed_args[i] if i < len(observed_args) else None
+        args.append(refine(annotated, observed))
+    return args, refine(return_type, observed_ret if cases else None)
+
+
+def refine(annotated: PyType | None, observed: PyType | None) -> PyType | None:
+    """The annotation, with the parts it leaves open (`Any`, as in a bare `list`) filled from the observed
+    type where that has the same shape; the observed type when there is no annotation."""
+    if annotated is None:
+        return observed
+    if observed is None or observed.name == "Any":
+        return annotated
+    if annotated.name == "Any":
+        return observed
+    if annotated.name == "Optional" and not observed.optional and observed.name != "None":
+        return PyType("Optional", (refine(annotated.args[0], observed) or annotated.args[0],))
+    same_shape = (annotated.name, len(annotated.args), annotated.variadic) == (
+        observed.name,
+        len(observed.args),
+        observed.variadic,
+    )
+    if same_shape and annotated.args:
+        args = tuple(refine(a, o) or a for a, o in zip(annotated.args, observed.args, strict=True))
+        return PyType(annotated.name, args, annotated.variadic)
+    return annotated
 
 
 # --- prompts -----------------------------------------------------------------------------------------------
@@ -369,12 +390,13 @@ def _annotation(node: ast.expr | None) -> PyType | None:
 
 
 def with_types(sig: Signature, param_types: Sequence[PyType | None], return_type: PyType | None) -> Signature:
-    """`sig` with unknown types filled from `param_types` / `return_type` (annotations win)."""
+    """`sig` with unknown types (and the `Any` parts of annotations) filled from `param_types` /
+    `return_type`; annotations win where they say more."""
     params = tuple(
-        Param(p.name, p.type if p.type is not None else (param_types[i] if i < len(param_types) else None))
+        Param(p.name, refine(p.type, param_types[i] if i < len(param_types) else None))
         for i, p in enumerate(sig.params)
     )
-    return Signature(sig.name, params, sig.returns if sig.returns is not None else return_type)
+    return Signature(sig.name, params, refine(sig.returns, return_type))
 
 
 _DOCTEST = re.compile(r"^(?P<indent>\s*)>>>\s?(?P<code>.*)$")

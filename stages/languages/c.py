@@ -1,0 +1,140 @@
+"""C (gcc, GNU C11): what C can express honestly, and nothing more.
+
+MultiPL-E has no C. Supported: scalars (`long`, `double`, `bool`), strings (`const char *`), and lists of
+those as *parameters*, passed as a pointer plus an explicit length (`const long *xs, size_t xs_len`). A list,
+tuple, dict or Optional anywhere else (a return value, nested in a list) has no honest C spelling without a
+memory-ownership convention the prompt would have to invent, so such a problem is untranslatable with its
+reason. As for C++, the completion stops before the closing brace and the harness closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    Param,
+    Signature,
+    Terms,
+    Untranslatable,
+    require_type,
+)
+from stages.languages.cpp import CPP_RESERVED, Cpp, c_float, c_int, c_string
+from stages.languages.types import PyType
+
+HEADERS = (
+    "assert.h",
+    "ctype.h",
+    "limits.h",
+    "math.h",
+    "stdbool.h",
+    "stddef.h",
+    "stdio.h",
+    "stdlib.h",
+    "string.h",
+)
+_SCALARS = {"int": "long", "float": "double", "bool": "bool", "str": "const char *"}
+
+
+class C(Cpp):
+    name = "c"
+    multipl_e_name = "c"
+    file_ext = "c"
+    runtime = "gcc"
+    harness_marker = "}\nint main(void) {"
+    terms = Terms(
+        list="array", array="array", tuple="array", dictionary="map", none="NULL", true="true", false="false"
+    )
+    reserved = CPP_RESERVED - {"std", "class", "namespace", "template", "new", "delete", "this"}
+
+    def compile_argv(self, path: str) -> list[str]:
+        return [self.runtime, "-std=gnu11", "-O1", "-o", "main", path, "-lm"]
+
+    # --- types ---------------------------------------------------------------------------------------------
+
+    def type_name(self, ty: PyType | None) -> str:
+        ty = require_type(ty, "C")
+        if ty.name in _SCALARS:
+            return _SCALARS[ty.name]
+        reason = {
+            "list": "c_array_not_a_parameter",
+            "tuple": "c_tuple",
+            "dict": "c_dict",
+            "Optional": "c_optional",
+        }
+        raise Untranslatable(reason.get(ty.name, "unsupported_type"), f"C translation has no type for {ty}")
+
+    def _param(self, param: Param) -> str:
+        ty = require_type(param.type, "C")
+        if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
+            element = self.type_name(ty.args[0])
+            pointer = f"const {element} *" if not element.endswith("*") else f"{element} const *"
+            return f"{pointer}{param.name}, size_t {param.name}_len"
+        return f"{self.type_name(ty)} {param.name}"
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        includes = "".join(f"#include <{h}>\n" for h in HEADERS)
+        comment = "".join(f"// {line}".rstrip() + "\n" for line in description)
+        params = ", ".join(self._param(p) for p in sig.params) or "void"
+        returns = self.type_name(sig.returns)
+        return f"{includes}{comment}{returns}{'' if returns.endswith('*') else ' '}{sig.name}({params}) {{\n"
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return "    return 0;\n}\n"
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        raise Untranslatable("c_optional", "C has no None")
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        return c_int(value, ty, "C")
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        return c_float(value, "C")
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        return c_string(value, "C")
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        """An argument list: a compound literal and its length, two C arguments in one string."""
+        element = ty.element() if ty is not None else None
+        if element is None or element.name not in _SCALARS:
+            raise Untranslatable("c_nested_array", f"C arrays of {element} are not supported")
+        if not items:
+            return f"({self.type_name(element)}*)NULL, 0"
+        return f"({self.type_name(element)}[]){{{', '.join(items)}}}, {len(items)}"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        if ty is not None and ty.name == "tuple" and ty.variadic:
+            return self.gen_list(items, values, ty)
+        raise Untranslatable("c_tuple", "C has no tuple values")
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        raise Untranslatable("c_dict", "C has no dict values")
+
+    def coerce(self, code: str, value: object, ty: PyType | None) -> str:
+        if ty is not None and ty.optional:
+            raise Untranslatable("c_optional", "C has no Optional")
+        return code
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        if isinstance(expected, list | tuple | dict):
+            raise Untranslatable("c_array_not_a_parameter", "C functions here return scalars or strings")
+        if inexact or (ty is not None and ty.name == "float"):
+            return f"assert(fabs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r});"
+        if isinstance(expected, str):
+            return f"assert(strcmp({lhs}, {rhs}) == 0);"
+        return f"assert({lhs} == {rhs});"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"    {a}" for a in assertions)
+        return (
+            f"}}\nint main(void) {{\n    __auto_type candidate = {entry_point};\n{body}\n    return 0;\n}}\n"
+        )

@@ -1,0 +1,284 @@
+"""C++17 with g++ (Debian `g++`): type-directed prompt and values, an `assert` harness in `main`.
+
+As in MultiPL-E the completion stops before the function's closing brace (stop token `\\n}`), and the harness
+starts by closing it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    Language,
+    Signature,
+    Status,
+    Terms,
+    Untranslatable,
+    require_type,
+)
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import RawResult
+
+_LONG_MAX = 2**63 - 1
+_C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# The standard headers a HumanEval solution reaches for; bits/stdc++.h would cost ~1 s more per compile.
+HEADERS = (
+    "algorithm",
+    "cassert",
+    "climits",
+    "cmath",
+    "cstdlib",
+    "map",
+    "numeric",
+    "optional",
+    "set",
+    "sstream",
+    "string",
+    "tuple",
+    "unordered_map",
+    "unordered_set",
+    "vector",
+)
+CPP_RESERVED = frozenset(
+    [
+        "alignas",
+        "alignof",
+        "and",
+        "and_eq",
+        "asm",
+        "auto",
+        "bitand",
+        "bitor",
+        "bool",
+        "break",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "compl",
+        "const",
+        "constexpr",
+        "const_cast",
+        "continue",
+        "decltype",
+        "default",
+        "delete",
+        "do",
+        "double",
+        "dynamic_cast",
+        "else",
+        "enum",
+        "explicit",
+        "export",
+        "extern",
+        "false",
+        "float",
+        "for",
+        "friend",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "not_eq",
+        "nullptr",
+        "operator",
+        "or",
+        "or_eq",
+        "private",
+        "protected",
+        "public",
+        "register",
+        "reinterpret_cast",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "static_assert",
+        "static_cast",
+        "struct",
+        "switch",
+        "template",
+        "this",
+        "thread_local",
+        "throw",
+        "true",
+        "try",
+        "typedef",
+        "typeid",
+        "typename",
+        "union",
+        "unsigned",
+        "using",
+        "virtual",
+        "void",
+        "volatile",
+        "wchar_t",
+        "while",
+        "xor",
+        "xor_eq",
+        "main",
+        "candidate",
+        "std",
+    ]
+)
+
+
+def c_string(value: str, language: str) -> str:
+    """A C/C++ string literal; octal escapes (always 3 digits) so no following character is swallowed."""
+    out = []
+    for ch in value:
+        if ch == "\0":
+            raise Untranslatable("nul_in_string", f"{language} strings end at NUL")
+        if ch in _C_ESCAPES:
+            out.append(_C_ESCAPES[ch])
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\{ord(ch):03o}")
+        elif ch == "?":
+            out.append("\\?")  # no trigraphs
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def c_float(value: float, language: str) -> str:
+    if math.isnan(value):
+        raise Untranslatable("nan_value", "NaN never equals itself")
+    if math.isinf(value):
+        return "INFINITY" if value > 0 else "-INFINITY"
+    text = repr(value)
+    return text if any(c in text for c in ".e") else f"{text}.0"
+
+
+def c_int(value: int, ty: PyType | None, language: str) -> str:
+    if ty is not None and ty.name == "float":
+        return c_float(float(value), language)
+    if abs(value) > _LONG_MAX:
+        raise Untranslatable("int_out_of_range", f"{value} does not fit {language}'s 64-bit long")
+    return str(value)
+
+
+class Cpp(Language):
+    name = "cpp"
+    multipl_e_name = "cpp"
+    file_ext = "cpp"
+    runtime = "g++"
+    stop_tokens = ("\n}",)
+    harness_marker = "}\nint main() {"
+    terms = Terms(
+        list="vector",
+        array="vector",
+        tuple="tuple",
+        dictionary="map",
+        none="std::nullopt",
+        true="true",
+        false="false",
+    )
+    reserved = CPP_RESERVED
+
+    def compile_argv(self, path: str) -> list[str]:
+        return [self.runtime, "-std=c++17", "-O1", "-o", "main", path]
+
+    def run_argv(self, path: str) -> list[str]:
+        return ["./main"]
+
+    def classify(self, raw: RawResult) -> Status:
+        """A failed `assert` prints `Assertion ... failed.` and aborts; any other non-zero end is an exception.
+        Compile errors (syntax and type errors alike) are SyntaxError."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if raw.exit_code == 0:
+            return Status.OK
+        if "Assertion `" in raw.stderr and "failed." in raw.stderr:
+            return Status.ASSERTION_ERROR
+        return Status.EXCEPTION
+
+    # --- types ---------------------------------------------------------------------------------------------
+
+    def type_name(self, ty: PyType | None) -> str:
+        ty = require_type(ty, "C++")
+        simple = {"int": "long", "float": "double", "str": "std::string", "bool": "bool"}
+        if ty.name in simple:
+            return simple[ty.name]
+        if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
+            return f"std::vector<{self.type_name(ty.args[0])}>"
+        if ty.name == "tuple":
+            return "std::tuple<" + ", ".join(self.type_name(a) for a in ty.args) + ">"
+        if ty.name == "dict":
+            return f"std::map<{self.type_name(ty.args[0])}, {self.type_name(ty.args[1])}>"
+        if ty.name == "Optional":
+            return f"std::optional<{self.type_name(ty.args[0])}>"
+        raise Untranslatable("unsupported_type", f"C++ translation has no type for {ty}")
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        includes = "".join(f"#include <{h}>\n" for h in HEADERS)
+        comment = "".join(f"// {line}".rstrip() + "\n" for line in description)
+        params = ", ".join(f"{self.type_name(p.type)} {p.name}" for p in sig.params)
+        return f"{includes}{comment}{self.type_name(sig.returns)} {sig.name}({params}) {{\n"
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return "    return {};\n}\n"
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        return f"std::optional<{self.type_name(ty)}>()" if ty is not None else "std::nullopt"
+
+    def gen_bool(self, value: bool, ty: PyType | None) -> str:
+        return "true" if value else "false"
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        return c_int(value, ty, "C++")
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        return c_float(value, "C++")
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        return f"std::string({c_string(value, 'C++')})"
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        return f"{self.type_name(ty)}{{{', '.join(items)}}}"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        if ty is not None and ty.name == "tuple" and ty.variadic:
+            return self.gen_list(items, values, ty)
+        return f"{self.type_name(ty)}({', '.join(items)})"
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        entries = ", ".join(f"{{{k}, {v}}}" for k, v in pairs)
+        return f"{self.type_name(ty)}{{{entries}}}"
+
+    def gen_call(self, func: str, args: Sequence[str]) -> str:
+        return f"{func}({', '.join(args)})"
+
+    def coerce(self, code: str, value: object, ty: PyType | None) -> str:
+        if ty is not None and ty.optional and value is not None:
+            return f"{self.type_name(ty)}({code})"
+        return code
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        if inexact or (ty is not None and ty.name == "float"):
+            return f"assert(std::abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r});"
+        return f"assert({lhs} == {rhs});"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"    {a}" for a in assertions)
+        return f"}}\nint main() {{\n    auto candidate = {entry_point};\n{body}\n}}\n"

@@ -1,0 +1,243 @@
+"""Julia (a MultiPL-T target; run with `julia` wherever it is on PATH): typed prompt, values and a `Test` harness.
+
+Julia has no Debian package and no PyPI binary, so on machines without it a run ends RUNTIME_MISSING; the
+translator's output is checked by parsing it with the tree-sitter Julia grammar (`syntax_errors`). Types as
+MultiPL-E: `Int64`, `Float64`, `String`, `Bool`, `Vector{T}`, `Tuple{...}`, `Dict{K, V}`,
+`Union{T, Nothing}`, `Union{...}` and `Any`. Empty containers carry their element type (`Int64[]`) so they
+match a typed parameter; integers in float positions get a decimal point.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    Language,
+    Signature,
+    Status,
+    Terms,
+    Untranslatable,
+)
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import RawResult
+
+_INT_LIMIT = 2**63
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "$": "\\$"}
+_SYNTAX = re.compile(r"\bParseError\b|^ERROR: (LoadError: )?syntax: ", re.MULTILINE)
+JULIA_RESERVED = frozenset(
+    [
+        "baremodule",
+        "begin",
+        "break",
+        "catch",
+        "const",
+        "continue",
+        "do",
+        "else",
+        "elseif",
+        "end",
+        "export",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "global",
+        "if",
+        "import",
+        "let",
+        "local",
+        "macro",
+        "module",
+        "quote",
+        "return",
+        "struct",
+        "true",
+        "try",
+        "using",
+        "while",
+        "abstract",
+        "mutable",
+        "primitive",
+        "type",
+        "where",
+        "in",
+        "isa",
+        "outer",
+        "candidate",
+    ]
+)
+
+
+class Julia(Language):
+    name = "julia"
+    multipl_e_name = "jl"
+    file_ext = "jl"
+    runtime = "julia"
+    stop_tokens = ("\nfunction", "\nmacro", "\n\n")
+    harness_marker = "\nusing Test"
+    terms = Terms(
+        list="vector",
+        array="vector",
+        tuple="tuple",
+        dictionary="dictionary",
+        none="nothing",
+        true="true",
+        false="false",
+    )
+    reserved = JULIA_RESERVED
+
+    def run_argv(self, path: str) -> list[str]:
+        return [self.runtime, "--startup-file=no", "--history-file=no", path]
+
+    def classify(self, raw: RawResult) -> Status:
+        """`@testset` prints `Test Failed` for a failed `@test` and `Error During Test` for an exception
+        inside one, then throws; a parse error is `ParseError` (1.10+) or `syntax:` before anything runs."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if raw.exit_code == 0:
+            return Status.OK
+        if _SYNTAX.search(raw.stderr) or _SYNTAX.search(raw.stdout):
+            return Status.SYNTAX_ERROR
+        if "Error During Test" in raw.stdout + raw.stderr:
+            return Status.EXCEPTION
+        if "Test Failed" in raw.stdout + raw.stderr:
+            return Status.ASSERTION_ERROR
+        return Status.EXCEPTION
+
+    # --- types ---------------------------------------------------------------------------------------------
+
+    def type_name(self, ty: PyType | None) -> str:
+        if ty is None:
+            raise Untranslatable("untyped", "Julia needs a type from an annotation or the tests' values")
+        simple = {
+            "int": "Int64",
+            "float": "Float64",
+            "str": "String",
+            "bool": "Bool",
+            "None": "Nothing",
+            "Any": "Any",
+        }
+        if ty.name in simple:
+            return simple[ty.name]
+        if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
+            return f"Vector{{{self.type_name(ty.args[0])}}}"
+        if ty.name == "tuple":
+            return f"Tuple{{{', '.join(self.type_name(a) for a in ty.args)}}}"
+        if ty.name == "dict":
+            return f"Dict{{{self.type_name(ty.args[0])}, {self.type_name(ty.args[1])}}}"
+        if ty.name == "Optional":
+            return f"Union{{{self.type_name(ty.args[0])}, Nothing}}"
+        if ty.name == "Union":
+            return f"Union{{{', '.join(self.type_name(a) for a in ty.args)}}}"
+        raise Untranslatable("unsupported_type", f"Julia translation has no type for {ty}")
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        doc = "".join(f"{_docstring_safe(line)}".rstrip() + "\n" for line in description)
+        params = ", ".join(f"{p.name}::{self.type_name(p.type)}" for p in sig.params)
+        header = f"function {sig.name}({params})::{self.type_name(sig.returns)} \n"
+        return f'"""{doc}"""\n{header}' if doc else header
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return '    error("no solution")\nend\n'
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        return "nothing"
+
+    def gen_bool(self, value: bool, ty: PyType | None) -> str:
+        return "true" if value else "false"
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        if ty is not None and ty.name == "float":
+            return self.gen_float(float(value), ty)
+        if not -_INT_LIMIT <= value < _INT_LIMIT:
+            raise Untranslatable("int_out_of_range", f"{value} does not fit Julia's Int64")
+        return str(value)
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        if math.isnan(value):
+            raise Untranslatable("nan_value", "NaN never equals itself")
+        if math.isinf(value):
+            return "Inf" if value > 0 else "-Inf"
+        text = repr(value)
+        return text if any(c in text for c in ".e") else f"{text}.0"
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        out = []
+        for ch in value:
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ord(ch) < 32 or ord(ch) == 127:
+                out.append(f"\\x{ord(ch):02x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        element = ty.element() if ty is not None else None
+        if element is not None and (not items or element.name in ("Any", "Union", "Optional")):
+            # A typed literal: `[]` alone is Vector{Any}, and `[1, nothing]` would not be Vector{Union{...}}.
+            return f"{self.type_name(element)}[{', '.join(items)}]"
+        return f"[{', '.join(items)}]"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        if ty is not None and ty.name == "tuple" and ty.variadic:
+            return self.gen_list(items, values, ty)
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        entries = ", ".join(f"{k} => {v}" for k, v in pairs)
+        if ty is not None and ty.name == "dict":
+            return f"{self.type_name(ty)}({entries})"
+        return f"Dict({entries})"
+
+    def gen_call(self, func: str, args: Sequence[str]) -> str:
+        return f"{func}({', '.join(args)})"
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        if inexact or (ty is not None and ty.name == "float"):
+            return f"@test(isapprox({lhs}, {rhs}; atol = {FLOAT_TOLERANCE!r}))"
+        return f"@test({lhs} == {rhs})"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"\t{a}" for a in assertions)
+        return f"\nusing Test\n\n@testset begin\n\ncandidate = {entry_point};\n{body}\nend\n"
+
+
+def _docstring_safe(line: str) -> str:
+    """A description line inside a `\"\"\"` docstring: no interpolation, no escapes, no early close."""
+    return line.replace("\\", "\\\\").replace("$", "\\$").replace('"""', '\\"\\"\\"')
+
+
+def syntax_errors(source: str) -> list[str]:
+    """Where the tree-sitter Julia grammar finds an error or a missing token in `source` (empty: it parses).
+    Needs the `tree-sitter` and `tree-sitter-julia` packages (the dev extra)."""
+    import tree_sitter
+    import tree_sitter_julia
+
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_julia.language()))
+    tree = parser.parse(source.encode())
+    found: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            row, col = node.start_point
+            found.append(f"{row + 1}:{col + 1}: {'missing ' + node.type if node.is_missing else 'error'}")
+        elif node.has_error:
+            stack.extend(node.children)
+    return found

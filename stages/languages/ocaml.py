@@ -1,0 +1,242 @@
+"""OCaml (the `ocaml` toplevel from Debian `ocaml-nox`, as MultiPL-E runs it): type-directed prompt and values.
+
+Types as MultiPL-E: `int`, `float`, `string`, `bool`, `T list`, `a * b`, dicts as association lists
+`(K * V) list`, `T option` for Optional (values wrapped in `Some`); Union, Any and missing types make the
+problem untranslatable. Integers in float positions get a decimal point and negative numbers are
+parenthesised, since `f -1` is a subtraction in OCaml.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    Language,
+    Signature,
+    Status,
+    Terms,
+    Untranslatable,
+    require_type,
+)
+from stages.languages.types import PyType
+
+if TYPE_CHECKING:
+    from stages.sandbox import RawResult
+
+_INT_LIMIT = 2**62  # OCaml ints are 63-bit
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+# A compile-time error of the toplevel (syntax or type): `File "main.ml", line 3, ...` then `Error: ...`.
+_COMPILE_ERROR = re.compile(r"^Error: ", re.MULTILINE)
+OCAML_RESERVED = frozenset(
+    [
+        "and",
+        "as",
+        "assert",
+        "asr",
+        "begin",
+        "class",
+        "constraint",
+        "do",
+        "done",
+        "downto",
+        "else",
+        "end",
+        "exception",
+        "external",
+        "false",
+        "for",
+        "fun",
+        "function",
+        "functor",
+        "if",
+        "in",
+        "include",
+        "inherit",
+        "initializer",
+        "land",
+        "lazy",
+        "let",
+        "lor",
+        "lsl",
+        "lsr",
+        "lxor",
+        "match",
+        "method",
+        "mod",
+        "module",
+        "mutable",
+        "new",
+        "nonrec",
+        "object",
+        "of",
+        "open",
+        "or",
+        "private",
+        "rec",
+        "sig",
+        "struct",
+        "then",
+        "to",
+        "true",
+        "try",
+        "type",
+        "val",
+        "virtual",
+        "when",
+        "while",
+        "with",
+        "candidate",
+        "assertions",
+    ]
+)
+
+
+class OCaml(Language):
+    name = "ocaml"
+    multipl_e_name = "ml"
+    file_ext = "ml"
+    runtime = "ocaml"
+    stop_tokens = ("\n\n", "\n(*", "\ntype", "\nlet")
+    harness_marker = "\nlet assertions"
+    terms = Terms(
+        list="list",
+        array="list",
+        tuple="tuple",
+        dictionary="association list",
+        none="None",
+        true="true",
+        false="false",
+    )
+    reserved = OCAML_RESERVED
+
+    def run_argv(self, path: str) -> list[str]:
+        return [self.runtime, path]
+
+    def classify(self, raw: RawResult) -> Status:
+        """The toplevel prints `Exception: Assert_failure ...` for a failed assert, `Error: Syntax error` (or
+        a type error, also a compile error) before running a phrase, and exits 2 on either."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if raw.exit_code == 0:
+            return Status.OK
+        if "Assert_failure" in raw.stderr:
+            return Status.ASSERTION_ERROR
+        if _COMPILE_ERROR.search(raw.stderr):
+            return Status.SYNTAX_ERROR
+        return Status.EXCEPTION
+
+    def safe_name(self, name: str) -> str:
+        # Capitalised names are constructors and modules in OCaml.
+        return super().safe_name(f"x{name}" if name[:1].isupper() else name)
+
+    # --- types ---------------------------------------------------------------------------------------------
+
+    def type_name(self, ty: PyType | None) -> str:
+        ty = require_type(ty, "OCaml")
+        simple = {"int": "int", "float": "float", "str": "string", "bool": "bool"}
+        if ty.name in simple:
+            return simple[ty.name]
+        if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
+            return f"{self._atom(ty.args[0])} list"
+        if ty.name == "tuple":
+            return " * ".join(self._atom(a) for a in ty.args)
+        if ty.name == "dict":
+            return f"({self.type_name(ty.args[0])} * {self.type_name(ty.args[1])}) list"
+        if ty.name == "Optional":
+            return f"{self._atom(ty.args[0])} option"
+        raise Untranslatable("unsupported_type", f"OCaml translation has no type for {ty}")
+
+    def _atom(self, ty: PyType) -> str:
+        name = self.type_name(ty)
+        return f"({name})" if " * " in name else name
+
+    # --- prompts -------------------------------------------------------------------------------------------
+
+    def prompt(self, sig: Signature, description: Sequence[str]) -> str:
+        lines = [_comment_safe(line) for line in description]
+        text = "\n".join(lines)
+        if text.count('"') % 2:  # an unbalanced quote opens a string the comment would never close
+            lines = [line.replace('"', "'") for line in lines]
+        comment = "(**" + "".join(f"{line}".rstrip() + "\n" for line in lines) + "*)\n" if lines else ""
+        params = " ".join(f"({p.name} : {self.type_name(p.type)})" for p in sig.params) or "()"
+        return f"{comment}let {sig.name} {params} : {self.type_name(sig.returns)} =\n"
+
+    def placeholder_body(self, sig: Signature) -> str:
+        return '  failwith "no solution"\n'
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def gen_none(self, ty: PyType | None) -> str:
+        return "None"
+
+    def gen_bool(self, value: bool, ty: PyType | None) -> str:
+        return "true" if value else "false"
+
+    def gen_int(self, value: int, ty: PyType | None) -> str:
+        if ty is not None and ty.name == "float":
+            return self.gen_float(float(value), ty)
+        if not -_INT_LIMIT <= value < _INT_LIMIT:
+            raise Untranslatable("int_out_of_range", f"{value} does not fit OCaml's 63-bit int")
+        return str(value) if value >= 0 else f"({value})"
+
+    def gen_float(self, value: float, ty: PyType | None) -> str:
+        if math.isnan(value):
+            raise Untranslatable("nan_value", "NaN never equals itself")
+        if math.isinf(value):
+            return "infinity" if value > 0 else "neg_infinity"
+        text = repr(value)
+        text = text if any(c in text for c in ".e") else f"{text}."
+        return f"({text})" if value < 0 else text
+
+    def gen_str(self, value: str, ty: PyType | None) -> str:
+        out = []
+        for ch in value:
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ord(ch) < 32 or ord(ch) == 127:
+                out.append(f"\\{ord(ch):03d}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        return "[" + "; ".join(items) + "]"
+
+    def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
+        if ty is not None and ty.name == "tuple" and ty.variadic:
+            return self.gen_list(items, values, ty)
+        return "(" + ", ".join(items) + ")"
+
+    def gen_dict(
+        self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
+    ) -> str:
+        return "[" + "; ".join(f"({k}, {v})" for k, v in pairs) + "]"
+
+    def gen_call(self, func: str, args: Sequence[str]) -> str:
+        return f"{func} {' '.join(args)}" if args else f"{func} ()"
+
+    def coerce(self, code: str, value: object, ty: PyType | None) -> str:
+        if ty is not None and ty.optional and value is not None:
+            return f"(Some {code})"
+        return code
+
+    # --- tests ---------------------------------------------------------------------------------------------
+
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        if inexact or (ty is not None and ty.name == "float"):
+            return f"assert (Float.abs (({lhs}) -. {rhs}) < {FLOAT_TOLERANCE!r});"
+        return f"assert (({lhs}) = {rhs});"
+
+    def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        body = "\n".join(f"  {a}" for a in assertions)
+        return f"\nlet assertions =\n  let candidate = {entry_point} in\n{body}\n  ()\n"
+
+
+def _comment_safe(line: str) -> str:
+    """A description line that cannot open or close an OCaml comment."""
+    return line.replace("(*", "( *").replace("*)", "* )")
