@@ -276,8 +276,9 @@ class Cpp(Language):
 
     def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
         if inexact or (ty is not None and ty.name == "float"):
-            return f"assert(std::abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r});"
-        return f"assert({lhs} == {rhs});"
+            return f"assert((std::abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r}));"
+        # Double parentheses: commas inside braces (`std::vector<long>{1, 2}`) would split the macro's argument.
+        return f"assert(({lhs} == {rhs}));"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"    {a}" for a in assertions)

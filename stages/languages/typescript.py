@@ -186,7 +186,9 @@ class TypeScript(JavaScript):
             if key.name not in ("str", "int"):
                 raise Untranslatable("non_string_dict_key", f"TypeScript object keys are strings, not {key}")
             return f"{{[key: {self.type_name(key)}]: {self.type_name(value)}}}"
-        if ty.name in ("Optional", "Union"):
+        if ty.name == "Optional":
+            return f"{self.type_name(ty.args[0])} | undefined"
+        if ty.name == "Union":
             return " | ".join(self.type_name(a) for a in ty.args)
         raise Untranslatable("unsupported_type", str(ty))
 

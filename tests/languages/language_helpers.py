@@ -13,16 +13,37 @@ from stages.languages.benchmark import Problem, compile_problem, humaneval_probl
 from stages.languages.execute import execute
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# Debian package that provides each runtime, for skip messages.
-PACKAGES = {"python": "python3", "lua": "lua5.4 and lua-unit", "racket": "racket", "r": "r-base-core"}
+# How each runtime is installed, for skip messages.
+PACKAGES = {
+    "python": "Debian package python3",
+    "lua": "Debian packages lua5.4 and lua-unit",
+    "racket": "Debian package racket",
+    "r": "Debian package r-base-core",
+    "ocaml": "Debian package ocaml-nox",
+    "julia": "no Debian package: Julia from julialang.org, with `julia` on PATH",
+    "javascript": "Debian package nodejs",
+    "typescript": "Debian package nodejs and npm typescript in .tools/",
+    "c": "Debian package gcc",
+    "cpp": "Debian package g++",
+    "java": "Debian package default-jdk-headless",
+    "go": "Debian package golang-go",
+}
 # A program that proves the runtime (and its test library) works, per language.
 PROBES = {
     "python": "print(1)\n",
     "lua": "local lu = require('luaunit')\n",
     "racket": "#lang racket\n(require rackunit)\n",
     "r": "stopifnot(TRUE)\n",
+    "ocaml": "let () = assert (1 + 1 = 2)\n",
+    "julia": "using Test\n@test 1 + 1 == 2\n",
+    "javascript": "require('node:assert').ok(true);\n",
+    "typescript": "declare var require: any;\nrequire('node:assert').ok(true as boolean);\n",
+    "c": "#include <assert.h>\nint main(void) { assert(1); return 0; }\n",
+    "cpp": "#include <cassert>\nint main() { assert(true); }\n",
+    "java": "class Problem { public static void main(String[] args) { assert true; } }\n",
+    "go": "package main\n\nfunc main() {}\n",
 }
-_MARKER = re.compile(r"^\s*(?:--|;;|#) ==== (HumanEval_\d+) (right|wrong)\s*$")
+_MARKER = re.compile(r"^\s*(?:--|;;|#|//|\(\*) ==== (HumanEval_\d+) (right|wrong)(?:\s*\*\))?\s*$")
 
 
 @functools.cache
@@ -31,9 +52,9 @@ def runtime_problem(name: str) -> str | None:
     lang = get(name)
     result = execute(lang, PROBES[name])
     if result.raw.runtime_missing:
-        return f"{lang.runtime} is not installed (Debian package {PACKAGES[name]}; run scripts/setup.sh)"
+        return f"{name}: {result.raw.stderr[:200]} ({PACKAGES[name]}; run scripts/setup.sh)"
     if result.raw.exit_code != 0:
-        return f"{lang.runtime} cannot load its test library (Debian package {PACKAGES[name]}): {result.raw.stderr[:200]}"
+        return f"{lang.runtime} cannot load its test library ({PACKAGES[name]}): {result.raw.stderr[:200]}"
     return None
 
 

@@ -10,7 +10,20 @@ from stages.languages import Status, get
 from stages.languages.execute import execute_many
 from stages.languages.translate import compile_tests
 
-LANGUAGES = ["python", "lua", "racket", "r"]
+LANGUAGES = [
+    "python",
+    "lua",
+    "racket",
+    "r",
+    "ocaml",
+    "julia",
+    "javascript",
+    "typescript",
+    "c",
+    "cpp",
+    "java",
+    "go",
+]
 
 
 @pytest.mark.parametrize("name", LANGUAGES)
@@ -57,3 +70,32 @@ def test_all_canonical_solutions_pass_their_python_tests() -> None:
     failed = [(i, r.status, r.error) for i, r in enumerate(results) if r.status != "ok"]
     assert not failed
     assert len(walked) == 161
+
+
+def test_julia_fixture_programs_parse_with_the_julia_grammar() -> None:
+    """Julia is not installed here: every right and wrong program (prompt + completion + harness) must parse
+    with tree-sitter's Julia grammar, and a broken one must not."""
+    pytest.importorskip("tree_sitter_julia", reason="tree-sitter-julia is not installed (the dev extra)")
+    from stages.languages.julia import syntax_errors
+
+    fixtures = read_fixtures("julia")
+    for (key, kind), completion in sorted(fixtures.items()):
+        source = program(compiled("julia", key), completion)
+        assert syntax_errors(source) == [], f"{key} {kind}:\n{source}"
+    broken = program(compiled("julia", "HumanEval_55"), "    a, b = (0, 1\nend\n")
+    assert syntax_errors(broken)
+
+
+def test_typescript_right_solutions_type_check_in_one_tsc_run() -> None:
+    """Runs strip types; type errors are found in bulk: one `tsc --noEmit` over every right program, plus a
+    copy with a type error that must be the only one reported."""
+    require_runtime("typescript")
+    from stages.languages.typescript import typecheck
+
+    fixtures = read_fixtures("typescript")
+    keys = sorted(key for key, kind in fixtures if kind == "right")
+    programs = [program(compiled("typescript", key), fixtures[key, "right"]) for key in keys]
+    ill_typed = program(compiled("typescript", "HumanEval_23"), '  return "five";\n}\n')
+    errors = typecheck([*programs, ill_typed])
+    assert errors[:-1] == [[] for _ in keys]
+    assert len(errors[-1]) == 1 and "TS2322" in errors[-1][0], errors[-1]
