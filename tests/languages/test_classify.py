@@ -32,6 +32,42 @@ PROGRAMS = {
         Status.SYNTAX_ERROR: "f <- function(x) {\n  x +\n}\n",
         Status.TIMEOUT: "repeat {}\n",
     },
+    "ocaml": {
+        Status.EXCEPTION: "let f x = List.hd x\nlet assertions =\n  assert (f [] = 1);\n  ()\n",
+        Status.SYNTAX_ERROR: "let f x =\n  (x + 1\n",
+        Status.TIMEOUT: "let rec loop () = loop ()\nlet () = loop ()\n",
+    },
+    "javascript": {
+        Status.EXCEPTION: "function f(x) {\n  return x.y.z;\n}\nf(1);\n",
+        Status.SYNTAX_ERROR: "function f(x) {\n  return (x;\n}\n",
+        Status.TIMEOUT: "while (true) {}\n",
+    },
+    "typescript": {
+        Status.EXCEPTION: "function f(x: any): number {\n  return x.y.z;\n}\nf(1);\n",
+        Status.SYNTAX_ERROR: "function f(x: number): number {\n  return (x;\n}\n",
+        Status.TIMEOUT: "while (true) {}\n",
+    },
+    "c": {
+        Status.EXCEPTION: "int main(void) {\n    int *volatile p = 0;\n    return *p;\n}\n",
+        Status.SYNTAX_ERROR: "int main(void) {\n    return 0\n}\n",
+        Status.TIMEOUT: "int main(void) {\n    volatile int x = 0;\n    for (;;) x++;\n}\n",
+    },
+    "cpp": {
+        Status.EXCEPTION: "#include <vector>\nint main() {\n    std::vector<int> v;\n    return v.at(3);\n}\n",
+        Status.SYNTAX_ERROR: "int main() {\n    return 0\n}\n",
+        Status.TIMEOUT: "int main() {\n    volatile int x = 0;\n    for (;;) x++;\n}\n",
+    },
+    "java": {
+        Status.EXCEPTION: "class Problem {\n    public static void main(String[] a) {\n        int[] x = new int[1];\n"
+        "        System.out.println(x[3]);\n    }\n}\n",
+        Status.SYNTAX_ERROR: "class Problem {\n    public static void main(String[] a) {\n        int x = ;\n    }\n}\n",
+        Status.TIMEOUT: "class Problem {\n    public static void main(String[] a) {\n        while (true) {}\n    }\n}\n",
+    },
+    "go": {
+        Status.EXCEPTION: 'package main\n\nfunc main() {\n\tvar m map[string]int\n\tm["a"] = 1\n}\n',
+        Status.SYNTAX_ERROR: "package main\n\nfunc main() {\n\tx := \n}\n",
+        Status.TIMEOUT: "package main\n\nfunc main() {\n\tfor {\n\t}\n}\n",
+    },
 }
 
 
@@ -83,3 +119,30 @@ def test_common_outcomes(name: str) -> None:
 def test_lua_without_luaunit_is_a_missing_runtime() -> None:
     stderr = "lua5.4: main.lua:5: module 'luaunit' not found:\n\tno field package.preload['luaunit']\nstack traceback:\n"
     assert get("lua").classify(raw(1, stderr=stderr)) is Status.RUNTIME_MISSING
+
+
+def test_julia_statuses_from_its_test_output() -> None:
+    """Julia is not installed here: its classification is checked on the outputs Julia 1.10 prints."""
+    julia = get("julia")
+    assert julia.classify(raw(0, stdout="Test Summary: | Pass  Total\n")) is Status.OK
+    failed = "Test Failed at /w/main.jl:12\n  Expression: candidate(1) == 2\n   Evaluated: 1 == 2\n"
+    assert julia.classify(raw(1, stdout=failed, stderr="ERROR: LoadError: Some tests did not pass")) is (
+        Status.ASSERTION_ERROR
+    )
+    errored = "Error During Test at /w/main.jl:12\n  Test threw exception\n  MethodError: no method"
+    assert julia.classify(raw(1, stdout=errored)) is Status.EXCEPTION
+    parse = "ERROR: LoadError: ParseError:\n# Error @ /w/main.jl:3:5\n"
+    assert julia.classify(raw(1, stderr=parse)) is Status.SYNTAX_ERROR
+    assert julia.classify(raw(1, stderr='ERROR: LoadError: syntax: incomplete: "function" at main.jl:1')) is (
+        Status.SYNTAX_ERROR
+    )
+    assert julia.classify(raw(None, runtime_missing=True)) is Status.RUNTIME_MISSING
+
+
+def test_a_typescript_syntax_error_never_reaches_the_sandbox() -> None:
+    require_runtime("typescript")
+    from stages.languages.execute import execute
+
+    result = execute(get("typescript"), "const x: number = (1;\n")
+    assert result.status is Status.SYNTAX_ERROR
+    assert result.raw.phase == "compile" and "TS1005" in result.raw.stderr
