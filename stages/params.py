@@ -34,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "decontaminate": "stages.decontaminate:DecontParams",
     "benchmark": "stages.build_benchmark:BenchmarkParams",
     "generate_tests": "stages.generate_tests:GenerateTestsParams",
+    "translate": "stages.translate:TranslateParams",
 }
 
 

@@ -1,0 +1,77 @@
+"""Running candidate programs: the function the executor maps over programs, and the check that a language's
+runtime is installed before anything is generated for it.
+
+Only status OK counts as passing, never exit code 0 alone: Racket's rackunit exits 0 after a failed check, and
+each language's `classify` knows its runtime's real behaviour.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from stages import languages
+from stages.languages.base import Language, Param, Signature, Status
+from stages.languages.types import PyType
+from stages.sandbox import SandboxParams
+
+STDERR_KEPT = 400
+
+
+class RuntimeMissing(RuntimeError):
+    """A target language's runtime is not installed: the message names it and says how to install it."""
+
+
+def _sandbox(params: dict[str, Any]) -> Any:
+    """The process's sandbox configured with `params`, built once per process and reused."""
+    from stages.params import build
+    from stages.sandbox import configure, default_sandbox
+
+    wanted = build(SandboxParams, params, where="sandbox")
+    current = default_sandbox()
+    return current if current.params == wanted else configure(wanted)
+
+
+def run_program(item: dict[str, Any]) -> dict[str, Any]:
+    """item: language, program, sandbox (SandboxParams as a dict), wall_s (0: the sandbox's limit).
+    Returns the status and the facts worth keeping (exit code, wall time, the start of stderr)."""
+    from stages.languages.execute import execute
+
+    sandbox = _sandbox(item["sandbox"])
+    limits = sandbox.params.limits
+    if item.get("wall_s"):
+        limits = limits.override(wall_s=item["wall_s"], cpu_s=max(limits.cpu_s, int(2 * item["wall_s"]) + 1))
+    result = execute(languages.get(item["language"]), item["program"], limits=limits, sandbox=sandbox)
+    return {
+        "status": result.status.value,
+        "exit_code": result.raw.exit_code,
+        "timed_out": result.raw.timed_out,
+        "wall_s": round(result.raw.wall_s, 3),
+        "stderr": result.raw.stderr[:STDERR_KEPT],
+    }
+
+
+def install_hint(lang: Language) -> str:
+    if lang.name == "julia":
+        return (
+            "Julia has no Debian package: install it from julialang.org, put `julia` on PATH and list its "
+            "install dir in sandbox.extra_ro_paths"
+        )
+    return f"run `bash scripts/setup.sh` (it installs {lang.runtime} through apt)"
+
+
+def check_runtime(lang: Language, sandbox: SandboxParams) -> dict[str, Any]:
+    """Run a trivial complete program in `lang` (its prompt plus placeholder body); raise RuntimeMissing when the
+    runtime is not installed. Returns the run's facts (with the runtime's version) otherwise."""
+    sig = Signature("probe", (Param("x", PyType("int")),), PyType("int"))
+    program = lang.prompt(sig, ["runtime check"]) + lang.placeholder_body(sig)
+    from stages.languages.execute import execute
+
+    result = execute(lang, program, sandbox=_sandbox(dataclasses.asdict(sandbox)))
+    if result.status is Status.RUNTIME_MISSING:
+        detail = result.raw.stderr.strip() or f"{lang.runtime} not found on PATH"
+        raise RuntimeMissing(
+            f"translate@{lang.name}: the {lang.name} runtime `{lang.runtime}` is not available ({detail}); "
+            f"{install_hint(lang)}, or remove {lang.name!r} from translate.languages"
+        )
+    return {"status": result.status.value, "versions": dict(result.raw.runtime_versions)}
