@@ -146,10 +146,13 @@ class TranslateParams:
     # The languages of the translate@LANG matrix (dvc.yaml reads this list). Embedded default: the MultiPL-T
     # targets whose runtime scripts/setup.sh installs; add julia where `julia` is installed.
     languages: tuple[str, ...] = ("lua", "racket", "ocaml", "r")
+    # Settings every language uses (SharedTranslateParams documents each one).
     shared: SharedTranslateParams = field(default_factory=SharedTranslateParams)
     # One entry per language that may be listed (an empty mapping uses the shared values): each translate@LANG
-    # depends on its own entry only.
-    per_language: dict[str, LanguageOverrides] = field(default_factory=dict)
+    # depends on its own entry only (LanguageOverrides documents the keys).
+    per_language: dict[str, LanguageOverrides] = field(
+        default_factory=lambda: {name: LanguageOverrides() for name in ("lua", "racket", "ocaml", "r", "julia")}
+    )
 
     def __post_init__(self) -> None:
         registered = languages.names()

@@ -4,6 +4,7 @@ is the one part replaced; prompts, compiled tests, the sandbox on real Lua, roun
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,35 @@ def test_zero_kept_rows_still_write_loadable_outputs(lua, tmp_path, monkeypatch)
     assert json.loads((tmp_path / "reports/funnel/translate-lua.json").read_text())["pass_rate"] == 0.0
 
 
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
+
+
+def test_a_rerun_draws_only_what_the_cache_lacks(lua, tiny_model, tmp_path):
+    """Resume: a run stopped after its first round, rerun with the same params, generates only later samples;
+    a complete rerun generates nothing and judges the same candidates the same way."""
+    from stages.llm import make_generator
+
+    llm = build(LLMParams, {"backend": "hf", "progress": False, "hf": {"device": "cpu"}}, "llm")
+    common = CommonParams(cache_dir=str(tmp_path / "cache"), workers=1)
+
+    def once(n: int) -> tuple[pipeline.Translated, int]:
+        raw = {"n": n, "round_size": 1, "keep_per_function": 0, "sampling": {"max_tokens": 6}}
+        settings = params(**raw).for_language("lua")
+        with make_generator(llm, tiny_model, tmp_path / "completions") as gen, make_executor(common) as ex:
+            return pipeline.translate(lua, FUNCTIONS, settings, gen, ex, SandboxParams()), gen.stats.generated
+
+    _, first = once(1)  # as if killed after round 0
+    resumed, second = once(2)
+    again, third = once(2)
+    assert (first, second, third) == (3, 3, 0)
+    assert again.funnel.to_dict() == resumed.funnel.to_dict()
+
+
 class MissingLua(Lua):
     """Lua under an interpreter name installed nowhere: how the stage sees a language without its runtime."""
 
@@ -248,6 +278,14 @@ def test_committed_params_validate_and_each_listed_language_has_an_entry():
     p = build(TranslateParams, raw, "translate")
     assert set(p.languages) <= set(p.per_language)
     assert p.for_language("lua").stop == languages.get("lua").stop_tokens
+
+
+def test_dataclass_defaults_are_the_paper_settings_and_validate():
+    p = TranslateParams()
+    lua = p.for_language("lua")
+    assert (lua.policy.n, lua.policy.keep_per_function) == (50, 0)  # MultiPL-T: 50, all kept
+    assert (lua.sampling.temperature, lua.sampling.top_p, lua.sampling.max_tokens) == (0.8, 0.95, 512)
+    assert p.shared.rouge_threshold == 0.6
 
 
 def test_a_listed_language_without_entry_is_rejected_with_the_fix():
