@@ -30,8 +30,11 @@ if TYPE_CHECKING:
     from stages.sandbox import Limits, RawResult
 
 _INT_MAX = 2**63 - 1
-GO_ADDRESS_SPACE_MB = 16384
-GO_MIN_NPROC = 256  # `go build` runs compile and link processes, each with a dozen threads
+# Go's runtime reserves address space for its heap arenas up front: measured here (Go 1.19), `go build` needs
+# ~1 GiB and a built HumanEval program fails to start under 512 MiB; 2 GiB leaves headroom and still bounds a
+# memory bomb.
+GO_ADDRESS_SPACE_MB = 2048
+GO_MIN_NPROC = 128  # `go build` runs compile and link processes, each with a few threads
 GO_RESERVED = frozenset(
     [
         "break",
