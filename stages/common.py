@@ -50,3 +50,22 @@ def cache_root(configured: str = "") -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return (base / "polyforge").resolve()
+
+
+def code_version(*packages: str) -> str:
+    """A digest of the Python sources of `packages` (e.g. "stages.sandbox"): part of the name of a result cache,
+    so results computed by older code are never reused after that code changes (DVC reruns the stage; this keeps
+    the stage's own cache honest too)."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for package in sorted(packages):
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(f"code_version: no module {package!r}")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(path.relative_to(origin.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from stages.common import CommonParams
+from stages.common import CommonParams, code_version
 from stages.llm import LLMParams, Sampling
 from stages.params import check_choice, check_range, load_section
 from stages.records import Funnel, child_row, read_rows, write_rows
@@ -40,6 +40,9 @@ class GenerateTestsParams:
     # small model tests short functions best), or "first" (input order, i.e. by source file).
     max_functions: int = 0
     select: str = "shortest"
+    # At most this many functions from one source file (0: no bound), so a small selection is not one module's
+    # helpers (the shortest stdlib functions are all in operator.py).
+    max_per_file: int = 2
     # Completions per function (MultiPL-T: 5).
     n: int = 5
     # MultiPL-T: temperature 0.2, top_p 0.95, 512 tokens.
@@ -57,17 +60,28 @@ class GenerateTestsParams:
     def __post_init__(self) -> None:
         check_range("generate_tests.max_functions", self.max_functions, 0)
         check_choice("generate_tests.select", self.select, ("shortest", "first"))
+        check_range("generate_tests.max_per_file", self.max_per_file, 0)
         check_range("generate_tests.n", self.n, 1)
         check_range("generate_tests.assert_wall_s", self.assert_wall_s, 0.1)
         check_range("generate_tests.coverage_min", self.coverage_min, 0.0, 100.0)
 
 
 def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
-    rows = read_rows(params.input_dir)
-    if params.select == "first":
-        return list(islice(rows, params.max_functions or None))
-    ordered = sorted(rows, key=lambda r: (r["code"].count("\n"), len(r["code"]), r["id"]))
-    return ordered[: params.max_functions or None]
+    rows: Iterable[dict[str, Any]] = read_rows(params.input_dir)
+    if params.select == "shortest":
+        rows = sorted(rows, key=lambda r: (r["code"].count("\n"), len(r["code"]), r["id"]))
+    per_file: Counter[str] = Counter()
+    chosen = []
+    for row in rows:
+        source = row["lineage"]["source"]
+        where = f"{source.get('repo')}/{source.get('path')}"
+        if params.max_per_file and per_file[where] >= params.max_per_file:
+            continue
+        per_file[where] += 1
+        chosen.append(row)
+        if len(chosen) == params.max_functions:
+            break
+    return chosen
 
 
 def tested_rows(
@@ -149,7 +163,8 @@ def main() -> None:
         )
     todo = [item for item in items if item is not None]
     with make_executor(common) as executor:
-        checked = iter(list(executor.map(check_function, todo, cache="generate_tests.check")))
+        cache = f"generate_tests.check-{code_version('stages.testgen', 'stages.sandbox', 'stages.languages.types')}"
+        checked = iter(list(executor.map(check_function, todo, cache=cache)))
     results = [next(checked) if item is not None else None for item in items]
 
     written = write_rows(params.out_dir, tested_rows(functions, results, params, funnel), common.shard_rows)

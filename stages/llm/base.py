@@ -59,6 +59,11 @@ class Backend(ABC):
     # Requests the generator hands over per call; also the unit of cache writes.
     batch_size: int = 1
 
+    @classmethod  # noqa: B027 (optional hook: most backends need no check)
+    def preflight(cls, params: Any) -> None:
+        """Cheap checks that the backend can start (raise BackendUnavailable naming the fix), run before any
+        work; loading the model itself waits until a completion is not in the cache."""
+
     @abstractmethod
     def generate(self, requests: list[Request], sampling: Sampling, stop: list[str]) -> list[RawOutput]:
         """One RawOutput per request, in order. `stop` ends generation early (raw prompts only)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,14 +74,28 @@ class Generator:
     """Draws completions through a backend, reusing and filling the completion cache."""
 
     def __init__(
-        self, backend: Backend, identity: dict[str, Any], cache: CompletionCache, progress: bool = True
+        self,
+        backend: Backend | Callable[[], Backend],
+        identity: dict[str, Any],
+        cache: CompletionCache,
+        progress: bool = True,
     ) -> None:
-        self.backend = backend
+        # A backend, or a factory called the first time something is not in the cache: a rerun whose
+        # completions are all cached never loads the model (vLLM takes a minute or more to start).
+        self._backend = backend if isinstance(backend, Backend) else None
+        self._factory = None if isinstance(backend, Backend) else backend
         self.identity = identity
         self.model_key = digest(identity)
         self.cache = cache
         self.progress = progress
         self.stats = Stats()
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            assert self._factory is not None
+            self._backend = self._factory()
+        return self._backend
 
     def generate(
         self,
@@ -215,13 +229,14 @@ class Generator:
 
     def describe(self) -> dict[str, Any]:
         """Backend, model identity, library versions, device and this run's figures."""
+        backend = self._backend
         return {
-            "backend": self.backend.name,
+            "backend": backend.name if backend else "(not loaded: every completion came from the cache)",
             "model_identity": self.identity,
             "model_key": self.model_key,
             "cache": str(self.cache.path),
             "python": platform.python_version(),
-            **self.backend.describe(),
+            **(backend.describe() if backend else {}),
             "stats": self.stats.as_dict(),
         }
 
@@ -232,7 +247,8 @@ class Generator:
         return path
 
     def close(self) -> None:
-        self.backend.close()
+        if self._backend is not None:
+            self._backend.close()
         self.cache.close()
 
     def __enter__(self) -> Generator:
@@ -244,14 +260,12 @@ class Generator:
 
 def make_generator(llm_params: LLMParams, model_dir: str | Path, cache_dir: str | Path) -> Generator:
     """A generator for the model in `model_dir` with the configured backend; its cache lives in `cache_dir`."""
-    from stages.llm.registry import load_backend
+    from stages.llm.registry import backend_class, load_backend
 
     model_dir = str(model_dir)
     identity = model_identity(llm_params, model_dir)
+    backend_class(llm_params.backend).preflight(llm_params)  # a missing dependency fails now, not mid-stage
     cache = CompletionCache(cache_dir)
-    try:
-        backend = load_backend(llm_params, model_dir)
-    except BaseException:
-        cache.close()
-        raise
-    return Generator(backend, identity, cache, progress=llm_params.progress)
+    return Generator(
+        lambda: load_backend(llm_params, model_dir), identity, cache, progress=llm_params.progress
+    )

@@ -53,15 +53,23 @@ def resolve_mode(p: VLLMParams) -> str:
 class VLLMBackend(Backend):
     name = "vllm"
 
-    def __init__(self, params: LLMParams, model_dir: str) -> None:
+    @classmethod
+    def preflight(cls, params: LLMParams) -> None:
         p = params.vllm
-        self.batch_size = p.batch_size
-        self.mode = resolve_mode(p)
-        if self.mode == "inprocess":
+        if resolve_mode(p) == "inprocess":
             if importlib.util.find_spec("vllm") is None:
                 raise BackendUnavailable(
                     f"llm.vllm.mode is 'inprocess' but vllm is not importable here: {INSTALL_HINT}"
                 )
+        elif not Path(p.python).exists():
+            raise BackendUnavailable(f"llm.vllm.python {p.python!r} does not exist: {INSTALL_HINT}")
+
+    def __init__(self, params: LLMParams, model_dir: str) -> None:
+        self.preflight(params)
+        p = params.vllm
+        self.batch_size = p.batch_size
+        self.mode = resolve_mode(p)
+        if self.mode == "inprocess":
             self._engine: _InProcess | _Worker = _InProcess(model_dir, p)
         else:
             self._engine = _Worker(model_dir, p)
