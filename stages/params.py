@@ -35,6 +35,7 @@ SECTIONS: dict[str, str] = {
     "benchmark": "stages.build_benchmark:BenchmarkParams",
     "generate_tests": "stages.generate_tests:GenerateTestsParams",
     "translate": "stages.translate:TranslateParams",
+    "report": "stages.report:ReportParams",
 }
 
 
