@@ -11,7 +11,9 @@ export PATH := $(BIN):$(PATH)
 setup:
 	@bash scripts/setup.sh
 
-repro: setup
+# The pipeline's default backend (hf) needs no vLLM environment: skip building it here (`make vllm-env` does).
+repro:
+	@POLYFORGE_VLLM=0 bash scripts/setup.sh
 	$(BIN)/dvc repro
 
 test: setup
