@@ -23,6 +23,7 @@ from pathlib import Path
 
 from stages import languages
 from stages.decont import BenchmarkSources, DecontConfig
+from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
 from stages.llm import LLMParams, Sampling
 from stages.params import ParamsError, check_choice, check_range, load_section
 from stages.translation.rounds import RoundPolicy
@@ -95,8 +96,8 @@ class SharedTranslateParams:
 
     def __post_init__(self) -> None:
         check_range("translate.shared.max_functions", self.max_functions, 0)
-        check_choice("translate.shared.doctests", self.doctests, ("transform", "keep", "remove"))
-        check_choice("translate.shared.terminology", self.terminology, ("reworded", "verbatim"))
+        check_choice("translate.shared.doctests", self.doctests, DOCTEST_MODES)
+        check_choice("translate.shared.terminology", self.terminology, TERMINOLOGY_MODES)
         if not 0.0 < self.rouge_threshold <= 1.0:
             raise ParamsError(f"translate.shared.rouge_threshold: {self.rouge_threshold!r} is outside (0, 1]")
         check_range("translate.shared.wall_s", self.wall_s, 0.1)
@@ -151,7 +152,9 @@ class TranslateParams:
     # One entry per language that may be listed (an empty mapping uses the shared values): each translate@LANG
     # depends on its own entry only (LanguageOverrides documents the keys).
     per_language: dict[str, LanguageOverrides] = field(
-        default_factory=lambda: {name: LanguageOverrides() for name in ("lua", "racket", "ocaml", "r", "julia")}
+        default_factory=lambda: {
+            name: LanguageOverrides() for name in ("lua", "racket", "ocaml", "r", "julia")
+        }
     )
 
     def __post_init__(self) -> None:
