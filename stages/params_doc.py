@@ -1,16 +1,14 @@
 """Render every params section as Markdown, from the dataclasses themselves (their field comments are the docs).
 
-`python -m stages.params_doc --write README.md` refreshes the table between the PARAMS markers in the README;
-a test fails when the README falls behind the dataclasses.
+`python -m stages.readme` puts it between the PARAMS markers of the README; a test fails when the README falls
+behind the dataclasses.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import inspect
 import re
-from pathlib import Path
 
 from stages.params import SECTIONS, section_class
 
@@ -57,26 +55,8 @@ def render() -> str:
     return "\n".join(out).strip() + "\n"
 
 
-def write(readme: Path) -> bool:
-    text = readme.read_text()
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{readme} lacks the {BEGIN} ... {END} markers")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{BEGIN}\n{render()}{END}{tail}"
-    changed = new != text
-    readme.write_text(new)
-    return changed
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--write", type=Path, help="refresh the params table in this README")
-    args = parser.parse_args()
-    if args.write:
-        print("updated" if write(args.write) else "already up to date")
-    else:
-        print(render())
+    print(render())
 
 
 if __name__ == "__main__":
