@@ -34,11 +34,88 @@ HEADERS = (
     "string.h",
 )
 LIBC_NAMES = frozenset(
-    "abs labs div exit free malloc calloc realloc qsort bsearch rand srand atoi atol atof strtol strtod getenv "
-    "system strlen strcmp strncmp strcpy strncpy strcat strncat strchr strrchr strstr strtok strspn strcspn "
-    "memcpy memmove memset memcmp memchr sqrt pow exp log log10 log2 sin cos tan floor ceil round trunc fabs fmod "
-    "fmin fmax hypot isalpha isdigit isalnum isspace isupper islower ispunct isxdigit toupper tolower printf "
-    "sprintf snprintf puts putchar getchar scanf fopen fclose remove rename time clock assert index".split()
+    [
+        "abs",
+        "labs",
+        "div",
+        "exit",
+        "free",
+        "malloc",
+        "calloc",
+        "realloc",
+        "qsort",
+        "bsearch",
+        "rand",
+        "srand",
+        "atoi",
+        "atol",
+        "atof",
+        "strtol",
+        "strtod",
+        "getenv",
+        "system",
+        "strlen",
+        "strcmp",
+        "strncmp",
+        "strcpy",
+        "strncpy",
+        "strcat",
+        "strncat",
+        "strchr",
+        "strrchr",
+        "strstr",
+        "strtok",
+        "strspn",
+        "strcspn",
+        "memcpy",
+        "memmove",
+        "memset",
+        "memcmp",
+        "memchr",
+        "sqrt",
+        "pow",
+        "exp",
+        "log",
+        "log10",
+        "log2",
+        "sin",
+        "cos",
+        "tan",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "fabs",
+        "fmod",
+        "fmin",
+        "fmax",
+        "hypot",
+        "isalpha",
+        "isdigit",
+        "isalnum",
+        "isspace",
+        "isupper",
+        "islower",
+        "ispunct",
+        "isxdigit",
+        "toupper",
+        "tolower",
+        "printf",
+        "sprintf",
+        "snprintf",
+        "puts",
+        "putchar",
+        "getchar",
+        "scanf",
+        "fopen",
+        "fclose",
+        "remove",
+        "rename",
+        "time",
+        "clock",
+        "assert",
+        "index",
+    ]
 )
 _SCALARS = {"int": "long", "float": "double", "bool": "bool", "str": "const char *"}
 
@@ -53,7 +130,9 @@ class C(Cpp):
         list="array", array="array", tuple="array", dictionary="map", none="NULL", true="true", false="false"
     )
     # C keywords, and the C library names the prompt's headers declare (a function `strlen` would clash).
-    reserved = (CPP_RESERVED - {"std", "class", "namespace", "template", "new", "delete", "this"}) | LIBC_NAMES
+    reserved = (
+        CPP_RESERVED - {"std", "class", "namespace", "template", "new", "delete", "this"}
+    ) | LIBC_NAMES
 
     def compile_argv(self, path: str) -> list[str]:
         return [self.runtime, "-std=gnu11", "-O1", "-o", "main", path, "-lm"]
