@@ -12,6 +12,13 @@ their verdicts, so nothing is generated or executed twice (the "generated" colum
 Kept counts are compared as sum over functions of min(fixed-n kept, keep_per_function): what fixed-n would
 deliver under the same per-function cap. The functions are hand-picked one-liners that SmolLM2-135M translates
 now and then, so the comparison is not 0 = 0.
+
+Measured here (SmolLM2-135M on 2 shared CPU cores, Lua, 10 functions, n=16, T=0.8, 48 tokens; 89 of 160
+candidates pass, 8 functions get a translation): fixed-n draws 160 for 8 kept (20 per kept); rounds of 2 with
+keep 1 draw 54 (0.34 of fixed-n) for the same 8; adding give-up after 3 rounds draws 34 (0.21), losing none.
+Rounds of 1: 47 draws (0.29), and 21 (0.13) with give-up after 4 rounds, which loses 1 of the 8. The two
+functions that never pass cost 32 of the 54 draws without give-up. The large draw took 200 s; replays take
+no generation at all.
 """
 
 from __future__ import annotations
@@ -159,7 +166,7 @@ def report(language: str, args: argparse.Namespace, results: list) -> None:
     capped = sum(min(k, args.keep) for k in fixed_kept)
     fixed_drawn = fixed.funnel.extra["candidates_generated"]
     passing = fixed.funnel.extra["passing"]
-    print(f"\n{language}: {passing} of {fixed_drawn} candidates pass ({passing / max(fixed_drawn, 1):.1%}); ")
+    print(f"\n{language}: {passing} of {fixed_drawn} candidates pass ({passing / max(fixed_drawn, 1):.1%})")
     print(
         f"functions with a kept translation under fixed-n: {sum(1 for k in fixed_kept if k)} of {len(fixed_kept)}"
     )
