@@ -7,6 +7,7 @@ version) and each language module classifies it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -219,8 +220,16 @@ class Sandbox:
         plimits: ProcessLimits,
     ) -> Outcome:
         isolation = self.isolation
-        cmd = self._command(argv, workdir, env, uid, plimits, isolation)
-        outcome = execute(cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid))
+        report_r, report_w = os.pipe()  # the chain's shell writes the program's CPU times here
+        try:
+            cmd = self._command(argv, workdir, env, uid, plimits, isolation, report_w)
+            outcome = execute(
+                cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid), report=(report_r, report_w)
+            )
+        finally:
+            for fd in (report_r, report_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
             _sweep(uid)
         return outcome
@@ -233,9 +242,10 @@ class Sandbox:
         uid: int | None,
         plimits: ProcessLimits,
         isolation: str,
+        report_fd: int | None = None,
     ) -> list[str]:
         """The exec chain of one run: limits, the uid drop and the environment, inside bwrap when isolated."""
-        inner = limited_command(argv, env, uid, plimits)
+        inner = limited_command(argv, env, uid, plimits, report_fd)
         if isolation != "bwrap":
             return inner
         ro = tuple(self.params.extra_ro_paths)

@@ -23,15 +23,16 @@ watched through a pidfd, so a run ends the moment its process does, not at the n
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
+import re
 import selectors
 import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
@@ -43,10 +44,10 @@ DRAIN_S = 0.5
 TOOL_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 PRIVILEGED_ENV = {"PATH": TOOL_PATH, "LANG": "C"}
 # Tool -> the Debian package that ships it (both are Essential: every Debian system has them).
-TOOLS = {"prlimit": "util-linux", "setpriv": "util-linux", "env": "coreutils"}
+TOOLS = {"prlimit": "util-linux", "setpriv": "util-linux", "env": "coreutils", "bash": "bash"}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Outcome:
     status: int | None  # raw wait status; None when the process could not be started
     timed_out: bool
@@ -59,7 +60,7 @@ class Outcome:
     stderr_bytes: int
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ProcessLimits:
     wall_s: float
     cpu_s: int
@@ -71,11 +72,12 @@ class ProcessLimits:
     output_limit_bytes: int
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Tools:
     prlimit: str
     setpriv: str
     env: str
+    bash: str
 
 
 @functools.cache
@@ -89,9 +91,17 @@ def tools() -> Tools:
 
 
 def limited_command(
-    argv: Sequence[str], env: Mapping[str, str], uid: int | None, lim: ProcessLimits
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    uid: int | None,
+    lim: ProcessLimits,
+    report_fd: int | None = None,
 ) -> list[str]:
-    """The chain that runs `argv` with environment `env` under `lim`, as `uid` (None: as we are, not root)."""
+    """The chain that runs `argv` with environment `env` under `lim`, as `uid` (None: as we are, not root).
+
+    With `report_fd`, a shell before the uid drop (it keeps the fixed privileged environment and runs nothing but
+    its own script) waits for the program and writes its CPU times there (bash's `times`): inside bwrap's PID
+    namespace the program's rusage never reaches our wait4."""
     if "=" in argv[0]:
         raise ValueError(f"sandbox: program name {argv[0]!r} contains '=': env would read it as a variable")
     t = tools()
@@ -105,6 +115,9 @@ def limited_command(
         "--core=0",
         "--",
     ]
+    if report_fd is not None:
+        # Before the uid drop: the program cannot signal its waiter (another uid), so it cannot end the run early.
+        cmd += [t.bash, "-c", CPU_REPORT.format(fd=report_fd), "cpu-report"]
     if uid is not None:
         cmd += [
             t.setpriv,
@@ -122,6 +135,30 @@ def limited_command(
         if not name or "=" in name or "\0" in name or "\0" in value:
             raise ValueError(f"sandbox: bad environment variable {name!r}={value!r}")
     return [*cmd, t.env, "-i", "--", *(f"{k}={v}" for k, v in env.items()), *argv]
+
+
+# Runs the program with the report fd closed, writes the CPU times of its children (the program), then ends the
+# way the program ended: by the same signal (re-raised at itself) or with the same exit code.
+CPU_REPORT = (
+    '"$@" {fd}>&-; s=$?; times >&{fd}; exec {fd}>&-; '
+    "if [ $s -gt 128 ] && [ $s -le 192 ]; then trap - $((s - 128)) 2>/dev/null; kill -$((s - 128)) $$; fi; "
+    "exit $s"
+)
+TIMES_LINE = re.compile(r"(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s")
+
+
+def read_cpu_report(fd: int) -> float | None:
+    """Children's user + system seconds from bash's `times` output (its second line); None if absent."""
+    os.set_blocking(fd, False)
+    try:
+        text = os.read(fd, 4096).decode("ascii", errors="replace")
+    except (BlockingIOError, OSError):
+        return None
+    lines = [TIMES_LINE.search(line) for line in text.splitlines()]
+    if len(lines) < 2 or lines[1] is None:
+        return None
+    um, us, sm, ss = lines[1].groups()
+    return int(um) * 60 + float(us) + int(sm) * 60 + float(ss)
 
 
 def sweep_command(uid: int) -> list[str]:
@@ -148,9 +185,11 @@ def execute(
     cwd: str,
     limits: ProcessLimits,
     sweep: Callable[[], None],
+    report: tuple[int, int] | None = None,
 ) -> Outcome:
     """Run `cmd` (a `limited_command`, maybe inside bwrap) to completion or to its wall limit, in a session of
-    its own. `sweep` kills whatever the run left behind."""
+    its own. `sweep` kills whatever the run left behind. `report` is the (read, write) pipe the command's CPU
+    report goes to: the write end is handed to the command and closed here."""
     start = time.monotonic()
     proc = subprocess.Popen(
         cmd,
@@ -161,9 +200,17 @@ def execute(
         stderr=subprocess.PIPE,
         start_new_session=True,  # keeps CPython's vfork path, as does everything else here
         close_fds=True,
+        pass_fds=(report[1],) if report else (),
     )
+    if report:
+        os.close(report[1])
     try:
-        return _collect(proc, start, limits, sweep)
+        outcome = _collect(proc, start, limits, sweep)
+        if report:
+            reported = read_cpu_report(report[0])
+            if reported is not None:
+                outcome = dataclasses.replace(outcome, cpu_s=reported)
+        return outcome
     finally:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:

@@ -127,6 +127,14 @@ def failed_fast(r: RawResult) -> None:
     assert r.exit_code not in (0, None) or r.signal is not None, r
 
 
+def denied_or_self_killed(r: RawResult) -> None:
+    """Signalling its parent's group either fails, or reaches only the program itself (its waiter runs as another
+    uid): both are contained; the host's survival is checked by every hazard."""
+    if r.signal == signal.SIGKILL and not r.timed_out:
+        return
+    denied(r)
+
+
 def denied(r: RawResult) -> None:
     assert not r.timed_out, r
     assert "LEAK" not in r.stdout and "LEAK" not in r.stderr, r.stdout
@@ -174,7 +182,7 @@ PY: dict[str, tuple[str, Callable[[RawResult], None]]] = {
         "import os, signal\nfor f in (lambda: os.killpg(os.getpgid(os.getppid()), 9), lambda: os.kill(-1, 9),\n"
         "          lambda: os.kill(@HOSTPID@, 9), lambda: os.killpg(os.getpgid(0), 0)):\n"
         "    try:\n        f()\n    except OSError:\n        pass\nprint('DENIED')\n",
-        denied,
+        denied_or_self_killed,
     ),
     "close_streams": ("import os, time\nos.close(1)\nos.close(2)\ntime.sleep(0.2)\n", exits_zero),
     "stdin_block": ("import sys\nsys.stdin.read()\ninput()\n", failed_fast),
