@@ -7,7 +7,6 @@ version) and each language module classifies it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -223,13 +222,15 @@ class Sandbox:
         report_r, report_w = os.pipe()  # the chain's shell writes the program's CPU times here
         try:
             cmd = self._command(argv, workdir, env, uid, plimits, isolation, report_w)
-            outcome = execute(
-                cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid), report=(report_r, report_w)
-            )
-        finally:
-            for fd in (report_r, report_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        except BaseException:
+            os.close(report_r)
+            os.close(report_w)
+            raise
+        # execute() owns both ends from here and closes each exactly once (a second close could hit an fd
+        # another thread has opened since).
+        outcome = execute(
+            cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid), report=(report_r, report_w)
+        )
         if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
             _sweep(uid)
         return outcome

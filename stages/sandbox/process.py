@@ -191,19 +191,25 @@ def execute(
     its own. `sweep` kills whatever the run left behind. `report` is the (read, write) pipe the command's CPU
     report goes to: the write end is handed to the command and closed here."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=PRIVILEGED_ENV,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # keeps CPython's vfork path, as does everything else here
-        close_fds=True,
-        pass_fds=(report[1],) if report else (),
-    )
-    if report:
-        os.close(report[1])
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=PRIVILEGED_ENV,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # keeps CPython's vfork path, as does everything else here
+            close_fds=True,
+            pass_fds=(report[1],) if report else (),
+        )
+    except BaseException:
+        if report:
+            os.close(report[0])
+        raise
+    finally:
+        if report:
+            os.close(report[1])  # the command holds its own copy
     try:
         outcome = _collect(proc, start, limits, sweep)
         if report:
@@ -212,6 +218,8 @@ def execute(
                 outcome = dataclasses.replace(outcome, cpu_s=reported)
         return outcome
     finally:
+        if report:
+            os.close(report[0])
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
