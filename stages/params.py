@@ -136,7 +136,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if not isinstance(value, Mapping):
             raise ParamsError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
         vt = args[1] if len(args) == 2 else Any
-        return types.MappingProxyType({str(k): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()})
+        return {str(k): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParamsError(f"{where}: expected a number, got {type(value).__name__} {value!r}")

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -58,3 +59,10 @@ def test_preset_with_a_typo_changes_nothing(workdir, capsys):
     assert main(["preset", "bad.yaml"]) == 1
     assert (workdir / "params.yaml").read_text() == original
     assert sorted(p.name for p in workdir.iterdir()) == ["bad.yaml", "params.yaml"]
+
+
+def test_params_command_prints_every_committed_section(capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert main(["params"]) == 0
+    resolved = json.loads(capsys.readouterr().out)
+    assert resolved["llm"]["vllm"]["env"] == {} and resolved["translate"]["languages"]
