@@ -98,18 +98,23 @@ def _mbpp_record_texts(record: dict[str, Any]) -> Iterator[BenchmarkText]:
             yield BenchmarkText(MBPP, task_id, field_name, value)
 
 
+def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for each non-blank line; a malformed line names its file and line."""
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
 def mbpp_texts(sources: BenchmarkSources) -> Iterator[BenchmarkText]:
     if sources.mbpp == "local":
         path = Path(sources.mbpp_path)
         if not path.is_file():
             raise BenchmarkError(f"decontaminate.benchmarks.mbpp_path {str(path)!r} is not a file")
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        for _, record in _jsonl_records(path):
             yield from _mbpp_record_texts(record)
     elif sources.mbpp == "hub":
         from datasets import load_dataset
@@ -133,13 +138,7 @@ def multipl_e_files(patterns: tuple[str, ...]) -> list[Path]:
 def multipl_e_texts(patterns: tuple[str, ...]) -> Iterator[BenchmarkText]:
     for path in multipl_e_files(patterns):
         name = f"multipl-e:{path.name.removesuffix('.jsonl')}"
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        for lineno, record in _jsonl_records(path):
             prompt = record.get("prompt") if isinstance(record, dict) else None
             if not isinstance(prompt, str):
                 raise BenchmarkError(f"{path}:{lineno}: a MultiPL-E row needs a string `prompt` field")
