@@ -104,10 +104,22 @@ class CompletionCache:
         self.path = Path(root) / CACHE_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=120.0, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._enable_wal()
         # FULL: a committed batch survives a power cut too, not only a killed process.
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute(_SCHEMA)
+
+    def _enable_wal(self, attempts: int = 200) -> None:
+        """Switch to WAL. Two processes opening a new cache at once both try it; the switch needs an exclusive
+        lock that SQLite's busy timeout does not wait for, so the loser retries (the winner's switch persists)."""
+        for attempt in range(attempts):
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, RawOutput]:
         found: dict[str, RawOutput] = {}
