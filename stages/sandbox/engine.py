@@ -7,6 +7,7 @@ version) and each language module classifies it.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import os
@@ -31,6 +32,7 @@ from stages.sandbox.process import (
     sweep_command,
     tools,
 )
+from stages.sandbox.resident import Resident, ResidentConfig, ResidentError
 from stages.sandbox.result import RawResult
 from stages.sandbox.runtimes import VersionCache, resolve
 from stages.sandbox.uids import UidPool
@@ -64,6 +66,11 @@ class Sandbox:
         self._versions = VersionCache()
         self._isolation: str | None = None
         self._mutex = threading.Lock()
+        self._residents: dict[int, Resident] = {}  # uid -> its resident bwrap (params.resident)
+        # Runs started in a resident bwrap, and bwraps started: why each was (first, unclean, dead, config).
+        self.resident_stats: collections.Counter[str] = collections.Counter()
+        self._owner = os.getpid()
+        self._resident_failed = False
 
     # --- public ------------------------------------------------------------------------------------------
 
@@ -75,6 +82,22 @@ class Sandbox:
                 if self._isolation is None:
                     self._isolation = self._choose_isolation()
         return self._isolation
+
+    @property
+    def resident(self) -> bool:
+        """Whether runs start in a long-lived bwrap per uid (`resident.py`) rather than in a bwrap of their own."""
+        return (
+            self.params.resident and self._as_root and self.isolation == "bwrap" and not self._resident_failed
+        )
+
+    def close(self) -> None:
+        """End the resident bwraps of this process (they also end with it)."""
+        with self._mutex:
+            residents, self._residents = self._residents, {}
+        if self._owner == os.getpid():
+            for resident in residents.values():
+                resident.close()
+        self._uids.close()
 
     def run(
         self,
@@ -157,7 +180,10 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
             os.chmod(self.state_dir, 0o711)
-        workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.state_dir))
+        parent = self.state_dir
+        if isolation == "bwrap" and uid is not None and self.params.resident:
+            parent = self._slot_dir(uid)
+        workdir = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
         if isolation != "bwrap":  # bwrap gives each run a private /tmp: TMPDIR needs no dir of its own
             (workdir / ".tmp").mkdir()
             if uid is not None:
@@ -165,6 +191,49 @@ class Sandbox:
         if uid is not None:
             os.chown(workdir, uid, uid)
         return workdir
+
+    def _slot_dir(self, uid: int) -> Path:
+        """The parent of one uid's work dirs, which its resident bwrap binds: root-owned 0711, so the program
+        reaches its own dir and cannot list or write anything else there."""
+        slot = self.state_dir / f"uid-{uid}"
+        slot.mkdir(mode=0o711, exist_ok=True)
+        return slot
+
+    def _resident_for(self, uid: int, plimits: ProcessLimits) -> Resident:
+        config = ResidentConfig(
+            python=self.params.python,
+            slot_dir=str(self._slot_dir(uid)),
+            ro_paths=self._ro_paths(),
+            tmp_mb=TMP_FSIZE_FACTOR * plimits.fsize_mb,
+        )
+        with self._mutex:
+            if self._owner != os.getpid():  # forked: the residents belong to the parent
+                self._residents, self._owner = {}, os.getpid()
+            current = self._residents.pop(uid, None)
+        why = _stale(current, config)
+        if current is not None and why:
+            log.debug("sandbox: replacing the resident bwrap of uid %d (%s)", uid, why)
+            current.close()
+            current = None
+        if current is None:
+            current = Resident(uid, config)
+        with self._mutex:
+            self._residents[uid] = current
+            self.resident_stats["runs"] += 1
+            if why:
+                self.resident_stats[f"started:{why}"] += 1
+        return current
+
+    def _folds_signals(self, uid: int | None) -> bool:
+        """Whether a run's wait status is a per-run bwrap's (exit 128+N for signal N, as shells report it)
+        rather than the program's own (the resident launcher waits for the program itself)."""
+        return self.isolation == "bwrap" and not (uid is not None and self.resident)
+
+    def _ro_paths(self) -> tuple[str, ...]:
+        ro = tuple(self.params.extra_ro_paths)
+        if self.pylib_dir.is_dir():
+            ro += (str(self.pylib_dir),)
+        return ro
 
     def _environment(self, workdir: Path, extra: Mapping[str, str] | None, isolation: str) -> dict[str, str]:
         env = {
@@ -208,7 +277,7 @@ class Sandbox:
         isolation = self.isolation
         plimits = self._process_limits(limits, compile=compile, uid=uid)
         outcome = self._execute(argv, workdir, env, uid, plimits)
-        return _to_result(argv, outcome, limits, isolation)
+        return _to_result(argv, outcome, limits, isolation, folded=self._folds_signals(uid))
 
     def _execute(
         self,
@@ -219,6 +288,14 @@ class Sandbox:
         plimits: ProcessLimits,
     ) -> Outcome:
         isolation = self.isolation
+        if uid is not None and self.resident:
+            try:
+                resident = self._resident_for(uid, plimits)
+            except (OSError, ResidentError) as exc:
+                log.warning("sandbox: no resident bwrap (%s); starting a bwrap per run (~8 ms slower)", exc)
+                self._resident_failed = True
+            else:
+                return resident.execute(argv, str(workdir), env, plimits, sweep=lambda: _sweep(uid))
         report_r, report_w = os.pipe()  # the chain's shell writes the program's CPU times here
         try:
             cmd = self._command(argv, workdir, env, uid, plimits, isolation, report_w)
@@ -249,11 +326,8 @@ class Sandbox:
         inner = limited_command(argv, env, uid, plimits, report_fd)
         if isolation != "bwrap":
             return inner
-        ro = tuple(self.params.extra_ro_paths)
-        if self.pylib_dir.is_dir():
-            ro += (str(self.pylib_dir),)
         tmp_mb = TMP_FSIZE_FACTOR * plimits.fsize_mb
-        return bwrap.command(inner, str(workdir), ro, as_root=self._as_root, tmp_mb=tmp_mb)
+        return bwrap.command(inner, str(workdir), self._ro_paths(), as_root=self._as_root, tmp_mb=tmp_mb)
 
     def _probe(self, argv: list[str], uid: int | None) -> tuple[int | None, str]:
         isolation = self.isolation
@@ -264,11 +338,27 @@ class Sandbox:
             outcome = self._execute(tuple(argv), workdir, env, uid, plimits)
         finally:
             _remove(workdir)
-        result = _to_result(tuple(argv), outcome, VERSION_LIMITS, self.isolation)
+        result = _to_result(
+            tuple(argv), outcome, VERSION_LIMITS, self.isolation, folded=self._folds_signals(uid)
+        )
         return result.exit_code, (result.stdout or result.stderr)
 
 
-def _to_result(argv: tuple[str, ...], outcome: Outcome, limits: Limits, isolation: str) -> RawResult:
+def _stale(resident: Resident | None, config: ResidentConfig) -> str:
+    """Why `resident` cannot take the next run ("" when it can)."""
+    if resident is None:
+        return "first"
+    if not resident.clean:
+        return "unclean"
+    if not resident.alive:
+        return "dead"
+    return "config" if resident.config != config else ""
+
+
+def _to_result(
+    argv: tuple[str, ...], outcome: Outcome, limits: Limits, isolation: str, *, folded: bool
+) -> RawResult:
+    """`folded`: the status is a per-run bwrap's, which reports a program killed by signal N as exit 128+N."""
     exit_code: int | None = None
     sig: int | None = None
     status = outcome.status
@@ -278,8 +368,7 @@ def _to_result(argv: tuple[str, ...], outcome: Outcome, limits: Limits, isolatio
         sig = os.WTERMSIG(status)
     elif status is not None:
         exit_code = os.WEXITSTATUS(status)
-        # bwrap reports a program killed by signal N as exit 128+N (as shells do): report it as the signal.
-        if isolation == "bwrap" and 128 < exit_code <= 128 + 64:
+        if folded and 128 < exit_code <= 128 + 64:
             exit_code, sig = None, exit_code - 128
     return RawResult(
         argv=argv,

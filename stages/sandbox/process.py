@@ -33,6 +33,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
@@ -117,7 +118,7 @@ def limited_command(
     ]
     if report_fd is not None:
         # Before the uid drop: the program cannot signal its waiter (another uid), so it cannot end the run early.
-        cmd += [t.bash, "-c", CPU_REPORT.format(fd=report_fd), "cpu-report"]
+        cmd += [t.bash, "-c", CPU_REPORT.format(fd=report_fd, err=report_fd + 1), "cpu-report"]
     if uid is not None:
         cmd += [
             t.setpriv,
@@ -139,8 +140,10 @@ def limited_command(
 
 # Runs the program with the report fd closed, writes the CPU times of its children (the program), then ends the
 # way the program ended: by the same signal (re-raised at itself) or with the same exit code.
+# Its own stderr goes to /dev/null (the program keeps the real one), so bash's "Segmentation fault" notices never
+# reach the program's stderr.
 CPU_REPORT = (
-    '"$@" {fd}>&-; s=$?; times >&{fd}; exec {fd}>&-; '
+    'exec {err}>&2 2>/dev/null; "$@" 2>&{err} {err}>&- {fd}>&-; s=$?; times >&{fd}; exec {fd}>&-; '
     "if [ $s -gt 128 ] && [ $s -le 192 ]; then trap - $((s - 128)) 2>/dev/null; kill -$((s - 128)) $$; fi; "
     "exit $s"
 )
@@ -211,7 +214,11 @@ def execute(
         if report:
             os.close(report[1])  # the command holds its own copy
     try:
-        outcome = _collect(proc, start, limits, sweep)
+        waiter = _ProcessWaiter(proc, sweep)
+        try:
+            outcome = collect(waiter, proc.stdout.fileno(), proc.stderr.fileno(), start, limits, sweep)  # type: ignore[union-attr]  # both are pipes: Popen was given PIPE
+        finally:
+            waiter.close()
         if report:
             reported = read_cpu_report(report[0])
             if reported is not None:
@@ -225,41 +232,85 @@ def execute(
                 stream.close()
 
 
-def _collect(
-    proc: subprocess.Popen[bytes], start: float, lim: ProcessLimits, sweep: Callable[[], None]
+class Waiter(Protocol):
+    """How `collect` learns that a program ended, and ends one that must not go on."""
+
+    fd: int | None  # readable once the program may have ended (None: poll every few ms)
+
+    def poll(self) -> tuple[int, float] | None:
+        """(wait status, CPU seconds) once the program has ended, else None."""
+
+    def kill(self) -> tuple[int, float]:
+        """End the program and everything it started; its (wait status, CPU seconds)."""
+
+
+class _ProcessWaiter:
+    """A child process of ours, watched through a pidfd and reaped with its rusage."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], sweep: Callable[[], None]) -> None:
+        self.proc, self.sweep = proc, sweep
+        try:
+            self.fd: int | None = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # no pidfd (old kernel): short polls
+            self.fd = None
+
+    def poll(self) -> tuple[int, float] | None:
+        pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+        if not pid:
+            return None
+        self.proc.returncode = -1  # reaped here; keeps Popen from waiting on a recycled pid
+        return status, usage.ru_utime + usage.ru_stime
+
+    def kill(self) -> tuple[int, float]:
+        _kill_group(self.proc.pid)
+        self.sweep()
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = -1
+        return status, usage.ru_utime + usage.ru_stime
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def collect(
+    waiter: Waiter,
+    stdout_fd: int,
+    stderr_fd: int,
+    start: float,
+    lim: ProcessLimits,
+    sweep: Callable[[], None],
 ) -> Outcome:
+    """Read both pipes without blocking until the program has ended and its pipes are closed, or until its wall
+    or output limit (then `waiter.kill()`). Keeps the first `output_cap` bytes of each pipe, counts them all."""
     deadline = start + lim.wall_s
     kept = {1: bytearray(), 2: bytearray()}
     total = {1: 0, 2: 0}
     sel = selectors.DefaultSelector()
-    for key, stream in ((1, proc.stdout), (2, proc.stderr)):
-        fd = stream.fileno()  # type: ignore[union-attr]  # both are pipes: Popen was given PIPE
+    for key, fd in ((1, stdout_fd), (2, stderr_fd)):
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, key)
-    try:
-        pidfd: int | None = os.pidfd_open(proc.pid)
-        sel.register(pidfd, selectors.EVENT_READ, 0)
-    except (AttributeError, OSError):  # no pidfd (old kernel): fall back to short polls
-        pidfd = None
-    status: int | None = None
-    rusage = None
+    if waiter.fd is not None:
+        sel.register(waiter.fd, selectors.EVENT_READ, 0)
+    ended: tuple[int, float] | None = None
     timed_out = exceeded = False
     exited_at: float | None = None
     swept = False
     open_pipes = 2
     try:
-        while open_pipes or status is None:
+        while open_pipes or ended is None:
             now = time.monotonic()
             if exited_at is not None and not swept and now >= exited_at + STRAGGLE_S:
                 sweep()  # the program is gone; whatever still holds its pipes is a straggler
                 swept = True
             limit_at = deadline if exited_at is None else min(deadline, exited_at + DRAIN_S)
             if now >= limit_at:
-                if status is None:
+                if ended is None:
                     timed_out = True
                 break
             wait = limit_at - now
-            if pidfd is None and status is None:
+            if waiter.fd is None and ended is None:
                 wait = min(wait, 0.005)
             if exited_at is not None and not swept:
                 wait = min(wait, max(0.0, exited_at + STRAGGLE_S - now))
@@ -283,28 +334,21 @@ def _collect(
                     exceeded = True
             if exceeded:
                 break
-            if status is None:
-                pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    status, rusage, exited_at = st, ru, time.monotonic()
-                    proc.returncode = -1  # reaped here; keeps Popen from waiting on a recycled pid
+            if ended is None:
+                ended = waiter.poll()
+                if ended is not None:
+                    exited_at = time.monotonic()
     finally:
         sel.close()
-        if pidfd is not None:
-            os.close(pidfd)
     wall = (exited_at or time.monotonic()) - start
-    if status is None:
-        _kill_group(proc.pid)
-        sweep()
-        _, status, rusage = os.wait4(proc.pid, 0)
-        proc.returncode = -1
-    cpu = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
+    if ended is None:
+        ended = waiter.kill()
     return Outcome(
-        status=status,
+        status=ended[0],
         timed_out=timed_out,
         output_exceeded=exceeded,
         wall_s=wall,
-        cpu_s=cpu,
+        cpu_s=ended[1],
         stdout=bytes(kept[1]),
         stderr=bytes(kept[2]),
         stdout_bytes=total[1],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,15 @@ class UidPool:
         self._idle: list[int] = []
         self._mutex = threading.Lock()
         self._pid = os.getpid()
+        self._finalizer = weakref.finalize(self, _release, self._held)
+
+    def close(self) -> None:
+        """Give back every uid this process leased (the pool must not be in use)."""
+        with self._mutex:
+            if self._pid == os.getpid():
+                _release(self._held)
+            self._held.clear()
+            self._idle.clear()
 
     @contextmanager
     def lease(self) -> Iterator[int]:
@@ -43,6 +53,8 @@ class UidPool:
         with self._mutex:
             if self._pid != os.getpid():  # a forked child must not share its parent's leases
                 self._held, self._idle, self._pid = {}, [], os.getpid()
+                self._finalizer.detach()  # the inherited fds stay open: the parent's locks are the parent's
+                self._finalizer = weakref.finalize(self, _release, self._held)
             if self._idle:
                 return self._idle.pop()
             self.lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -61,3 +73,12 @@ class UidPool:
             f"all {self.count} sandbox uids {self.base}..{self.base + self.count - 1} are in use; "
             "raise sandbox.uid_count or run fewer workers"
         )
+
+
+def _release(held: dict[int, int]) -> None:
+    for fd in held.values():
+        try:
+            os.close(fd)
+        except OSError:
+            continue
+    held.clear()

@@ -1,0 +1,185 @@
+"""The resident launcher: runs inside one long-lived bwrap and starts each program of one uid in it.
+
+Started as `python3 -I -S -c <this file> CONTROL_FD UID` by `resident.py`; stdlib only, because it runs under
+the system interpreter inside the sandbox's filesystem view, not the project's venv. It keeps the capabilities
+bwrap leaves it (setuid, setgid, setpcap, sys_resource) and runs nothing untrusted itself.
+
+Each request on the control socket (SOCK_SEQPACKET: one JSON message, with the program's stdout and stderr pipe
+ends attached) starts one program: fork; in the child, a session of its own, stdin from /dev/null, the resource
+limits, every capability dropped from every set (the bounding set first, while we may), no supplementary group,
+the run's uid and gid, no_new_privs, death with the launcher, default signal dispositions, then exec with only
+the environment the request gives. The launcher waits for it, then kills whatever of the run's uid is left (a
+process dropped to that uid calls kill(-1): atomic, and it reaches nothing else) and replies with the wait
+status, the CPU time of the program and its reaped descendants, and whether the sandbox is back to its initial
+state: no process but init and the launcher, nothing new in /tmp or /dev/shm, no System V IPC object. When it is not,
+the host replaces the whole bwrap rather than reuse it. The host also enforces the wall limit and the output
+limit, by killing the whole bwrap: nothing here has to be trusted to stop a program.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+
+PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+CAPABILITY_VERSION_3 = 0x20080522
+LIMITS = {
+    "cpu": resource.RLIMIT_CPU,
+    "as": resource.RLIMIT_AS,
+    "nproc": resource.RLIMIT_NPROC,
+    "fsize": resource.RLIMIT_FSIZE,
+    "nofile": resource.RLIMIT_NOFILE,
+    "core": resource.RLIMIT_CORE,
+}
+SCRATCH_DIRS = ("/tmp", "/dev/shm")
+SYSV_IPC = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
+LEFTOVER_WAIT_S = 1.0  # how long killed leftovers may take to be reaped by bwrap's init
+
+libc = ctypes.CDLL(None, use_errno=True)
+with open("/proc/sys/kernel/cap_last_cap") as _fh:
+    LAST_CAP = int(_fh.read())
+
+
+class CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def prctl(option: int, arg: int) -> None:
+    if libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}, {arg})")
+
+
+def drop_privileges(uid: int) -> None:
+    """Leave no capability in any set, no group but the uid's own, and no way to gain privileges by exec."""
+    for cap in range(LAST_CAP + 1):
+        prctl(PR_CAPBSET_DROP, cap)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(
+        uid, uid, uid
+    )  # from root to non-root: the permitted, effective and ambient sets are cleared
+    data = (CapData * 2)()  # the inheritable set survives a uid change: clear it explicitly
+    if libc.capset(ctypes.byref(CapHeader(CAPABILITY_VERSION_3, 0)), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+
+
+def start_program(request: dict, stdout_fd: int, stderr_fd: int, uid: int) -> None:
+    """In the forked child: set everything up, then exec the program. Never returns."""
+    try:
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.closerange(3, 1 << 20)
+        os.setsid()
+        os.chdir(request["cwd"])
+        for name, (soft, hard) in request["limits"].items():
+            resource.setrlimit(LIMITS[name], (soft, hard))
+        drop_privileges(uid)
+        for sig in range(1, signal.NSIG):  # Python ignores SIGPIPE and SIGXFSZ; exec keeps what is ignored
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                try:
+                    signal.signal(sig, signal.SIG_DFL)
+                except (OSError, ValueError):
+                    continue
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        argv = request["argv"]
+        os.execvpe(argv[0], argv, request["env"])
+    except FileNotFoundError as exc:
+        os.write(2, f"sandbox: {request['argv'][0]}: {exc.strerror}\n".encode())
+        os._exit(127)
+    except BaseException as exc:  # whatever failed, the program must not run
+        os.write(2, f"sandbox: cannot start {request['argv'][0]}: {exc!r}\n".encode())
+        os._exit(126)
+    os._exit(126)
+
+
+def others() -> list[int]:
+    """Processes in the sandbox's PID namespace besides bwrap's init and the launcher."""
+    me = os.getpid()
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, me)]
+
+
+def kill_uid(uid: int) -> None:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except BaseException:  # ProcessLookupError when nothing was left
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def scratch_entries() -> dict[str, set[str]]:
+    return {path: set(os.listdir(path)) for path in SCRATCH_DIRS if os.path.isdir(path)}
+
+
+def settle(uid: int, initial: dict[str, set[str]]) -> bool:
+    """Kill the run's leftovers; whether the sandbox is back to its initial state."""
+    if others():
+        kill_uid(uid)
+        deadline = time.monotonic() + LEFTOVER_WAIT_S
+        while others():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+    if scratch_entries() != initial:  # bwrap made the work root's ancestors there, root-owned 0711
+        return False
+    for path in SYSV_IPC:
+        try:
+            with open(path) as fh:
+                if len(fh.read().splitlines()) > 1:  # a header line, then one line per object
+                    return False
+        except OSError:
+            continue
+    return True
+
+
+def serve(control: socket.socket, uid: int) -> None:
+    initial = scratch_entries()
+    control.send(json.dumps({"ready": os.getpid()}).encode())
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 1 << 22, 2)
+        if not message:
+            return  # the host closed its end
+        request = json.loads(message)
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"error": "a request needs the stdout and stderr pipes"}).encode())
+            continue
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            start_program(request, fds[0], fds[1], uid)
+        for fd in fds:
+            os.close(fd)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.monotonic() - start
+        clean = settle(uid, initial)
+        reply = {"status": status, "cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "clean": clean}
+        control.send(json.dumps(reply).encode())
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2]))

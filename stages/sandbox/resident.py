@@ -1,0 +1,184 @@
+"""A resident sandbox: one long-lived bwrap per leased uid, whose launcher starts every run of that uid.
+
+A fresh bwrap and exec chain per run cost ~12 ms (bwrap's namespaces and mounts ~5 ms, prlimit + waiter +
+setpriv + env ~6.5 ms) over a bare spawn; here they are paid once per worker, and a run costs a fork and an exec
+inside the sandbox. Isolation from the host is bwrap's, unchanged. Isolation between consecutive runs of one
+uid comes from the launcher (`launcher.py`): each run gets a fresh work dir, its leftovers are killed, and the
+sandbox is reused only when it is back to its initial state (nothing in /tmp or /dev/shm, no IPC object, no
+process); otherwise it is replaced before the next run. Timeouts and output floods end the whole bwrap, as a
+per-run sandbox would end: nothing inside has to cooperate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from stages.sandbox import bwrap
+from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect
+
+LAUNCHER_SOURCE = Path(__file__).with_name("launcher.py").read_text()
+START_TIMEOUT_S = 20.0
+KILLED = signal.SIGKILL.value  # the wait status of a process killed by SIGKILL
+MIB = 1024 * 1024
+
+
+class ResidentError(RuntimeError):
+    """The resident launcher could not be started, or broke its protocol."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ResidentConfig:
+    """What is fixed when a resident bwrap starts; a run needing another config gets a new one."""
+
+    python: str
+    slot_dir: str  # the work dirs' parent, bound read-write
+    ro_paths: tuple[str, ...]
+    tmp_mb: int
+
+
+class Resident:
+    """One bwrap running the launcher for `uid`. Not thread-safe: the uid lease makes its runs sequential."""
+
+    def __init__(self, uid: int, config: ResidentConfig) -> None:
+        self.uid, self.config = uid, config
+        self.clean = True  # the launcher's verdict after the last run
+        self._owner = os.getpid()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [config.python, "-I", "-S", "-c", LAUNCHER_SOURCE, str(theirs.fileno()), str(uid)]
+        cmd = bwrap.command(argv, config.slot_dir, config.ro_paths, as_root=True, tmp_mb=config.tmp_mb)
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=config.slot_dir,
+                env=PRIVILEGED_ENV,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+                pass_fds=(theirs.fileno(),),
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.sock = ours
+        # A dropped Resident (its Sandbox collected, or the interpreter exiting) ends its bwrap too.
+        self._finalizer = weakref.finalize(self, _end, self.proc, ours, self._owner)
+        ready, _, _ = select.select([ours], [], [], START_TIMEOUT_S)
+        message = ours.recv(4096) if ready else b""
+        if b"ready" not in message:
+            why = self._stderr() or (f"no answer in {START_TIMEOUT_S:.0f} s" if not ready else "it exited")
+            self.close()
+            raise ResidentError(f"the resident sandbox launcher did not start: {why}")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def execute(
+        self,
+        argv: Sequence[str],
+        cwd: str,
+        env: Mapping[str, str],
+        lim: ProcessLimits,
+        sweep: Callable[[], None],
+    ) -> Outcome:
+        """Run `argv` in `cwd` (a dir under the slot dir) with exactly `env`, under `lim`, as the uid."""
+        request = {
+            "argv": list(argv),
+            "env": dict(env),
+            "cwd": cwd,
+            "limits": {
+                "cpu": [lim.cpu_s, lim.cpu_s + 1],
+                "as": [lim.address_space_mb * MIB] * 2,
+                "nproc": [lim.nproc] * 2,
+                "fsize": [lim.fsize_mb * MIB] * 2,
+                "nofile": [lim.nofile] * 2,
+                "core": [0, 0],
+            },
+        }
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        start = time.monotonic()
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], [out_w, err_w])
+        except OSError:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            raise
+        finally:
+            os.close(out_w)  # the launcher holds its own copies
+            os.close(err_w)
+        waiter = _LauncherWaiter(self, sweep)
+        try:
+            outcome = collect(waiter, out_r, err_r, start, lim, sweep)
+        finally:
+            os.close(out_r)
+            os.close(err_r)
+        if waiter.wall_s is not None:  # measured inside, from fork to exit: no reply latency in it
+            outcome = dataclasses.replace(outcome, wall_s=waiter.wall_s)
+        return outcome
+
+    def close(self) -> None:
+        """End the bwrap and everything in it (its PID namespace dies with its init)."""
+        self._finalizer()
+
+    def _stderr(self) -> str:
+        if self.proc.stderr is None or self.proc.poll() is None:
+            return ""
+        return self.proc.stderr.read().decode(errors="replace").strip()[-500:]
+
+
+def _end(proc: subprocess.Popen[bytes], sock: socket.socket, owner: int) -> None:
+    if owner != os.getpid():  # a forked copy: the bwrap belongs to our parent
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    sock.close()
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
+class _LauncherWaiter:
+    """`collect`'s view of a run in the launcher: its reply says the program ended."""
+
+    def __init__(self, resident: Resident, sweep: Callable[[], None]) -> None:
+        self.resident, self.sweep = resident, sweep
+        self.fd: int | None = resident.sock.fileno()
+        self.wall_s: float | None = None
+
+    def poll(self) -> tuple[int, float] | None:
+        try:
+            message = self.resident.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+        if not message:  # the launcher died under the run: as if the program had been killed
+            self.resident.clean = False
+            return KILLED, 0.0
+        reply = json.loads(message)
+        if "error" in reply:
+            self.resident.clean = False
+            raise ResidentError(f"the resident sandbox launcher refused a run: {reply['error']}")
+        self.resident.clean = bool(reply["clean"])
+        self.wall_s = float(reply["wall"])
+        return int(reply["status"]), float(reply["cpu"])
+
+    def kill(self) -> tuple[int, float]:
+        self.resident.clean = False
+        self.resident.close()
+        self.sweep()
+        return KILLED, 0.0
