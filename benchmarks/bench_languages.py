@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_languages.py [--rounds 3] [--programs 6]
 
 1. Per language: the median wall time of one sandboxed run (compile included) of its right fixture programs
-   (tests/languages/fixtures), one at a time, and programs/s on one core.
+   (tests/languages/fixtures), one at a time, programs/s on one core, and how many resident bwraps had to be
+   started for those runs (a run that leaves something behind, a file in /tmp say, costs a fresh one).
 2. TypeScript: types stripped by the long-lived compiler process then `node` in the sandbox, against `tsc` on
    each program (the compile MultiPL-E runs) then `node`, outside the sandbox: s/program and the ratio.
 3. Java: javac + java with polyforge's JVM flags against the JVM's defaults, outside the sandbox: the ratio.
@@ -30,6 +31,7 @@ from stages.languages import get  # noqa: E402
 from stages.languages.execute import execute  # noqa: E402
 from stages.languages.java import JVM_FLAGS  # noqa: E402
 from stages.languages.typescript import typescript_dir  # noqa: E402
+from stages.sandbox import default_sandbox  # noqa: E402
 
 LANGUAGES = ["python", "lua", "racket", "r", "ocaml", "javascript", "typescript", "c", "cpp", "java", "go"]
 
@@ -47,16 +49,22 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def per_language(rounds: int, limit: int) -> None:
-    print(f"{'language':<12}{'s/program':>10}{'programs/s':>12}")
+    stats = default_sandbox().resident_stats
+    print(f"{'language':<12}{'s/program':>10}{'programs/s':>12}{'bwraps started/run':>20}")
     for name in LANGUAGES:
         why = runtime_problem(name)
         if why is not None:
             print(f"{name:<12}{'skipped: ' + why[:60]:>22}")
             continue
         lang, programs = get(name), right_programs(name, limit)
+        before = stats.copy()
         times = [timed(lambda p=p, lang=lang: execute(lang, p)) for _ in range(rounds) for p in programs]
         median = statistics.median(times)
-        print(f"{name:<12}{median:>10.3f}{1 / median:>12.1f}")
+        delta = stats - before
+        started = sum(n for key, n in delta.items() if key.startswith("started:"))
+        # resident sandbox: a run that leaves files in /tmp (say) costs a fresh bwrap before the next one
+        reuse = f"{started}/{delta['runs']}" if delta["runs"] else "n/a (per-run bwrap)"
+        print(f"{name:<12}{median:>10.3f}{1 / median:>12.1f}{reuse:>20}")
 
 
 def typescript_strip_vs_tsc(rounds: int, limit: int) -> None:
