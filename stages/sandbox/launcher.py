@@ -42,6 +42,7 @@ SYSV_IPC = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
 LEFTOVER_WAIT_S = 1.0  # how long killed leftovers may take to be reaped by bwrap's init
 
 libc = ctypes.CDLL(None, use_errno=True)
+RT_SIGACTION = {"x86_64": 13, "aarch64": 134}.get(os.uname().machine)  # the raw syscall's number
 with open("/proc/sys/kernel/cap_last_cap") as _fh:
     LAST_CAP = int(_fh.read())
 
@@ -79,6 +80,19 @@ def drop_privileges(uid: int) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
 
 
+def default_signals() -> None:
+    """Every signal back to its default action: exec keeps what is ignored, and Python ignores SIGPIPE and
+    SIGXFSZ (so may whoever started us, even signals glibc keeps for itself, which only the syscall resets)."""
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):  # 32 and 33: glibc's own; an all-zero kernel sigaction is SIG_DFL
+            if RT_SIGACTION is not None:
+                libc.syscall(RT_SIGACTION, sig, ctypes.create_string_buffer(64), None, 8)
+
+
 def start_program(request: dict, stdout_fd: int, stderr_fd: int, uid: int) -> None:
     """In the forked child: set everything up, then exec the program. Never returns."""
     try:
@@ -92,12 +106,7 @@ def start_program(request: dict, stdout_fd: int, stderr_fd: int, uid: int) -> No
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(LIMITS[name], (soft, hard))
         drop_privileges(uid)
-        for sig in range(1, signal.NSIG):  # Python ignores SIGPIPE and SIGXFSZ; exec keeps what is ignored
-            if sig not in (signal.SIGKILL, signal.SIGSTOP):
-                try:
-                    signal.signal(sig, signal.SIG_DFL)
-                except (OSError, ValueError):
-                    continue
+        default_signals()
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         argv = request["argv"]
         os.execvpe(argv[0], argv, request["env"])

@@ -9,6 +9,7 @@ bwrap per run.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -230,3 +231,20 @@ def test_a_launcher_that_cannot_start_falls_back_to_a_bwrap_per_run(caplog) -> N
     assert (r.exit_code, r.signal) == (None, signal.SIGINT)  # a bwrap per run folds 130 into SIGINT
     assert "no resident bwrap" in caplog.text and "did not start" in caplog.text
     sb.close()
+
+
+def test_signals_ignored_by_whoever_started_us_are_default_for_the_program() -> None:
+    """A harness may ignore even glibc's own signal 32, which signal.signal cannot reset; exec would pass it on."""
+    if os.geteuid() != 0 or os.uname().machine != "x86_64":
+        pytest.skip("needs root, and the x86_64 rt_sigaction number")
+    libc = ctypes.CDLL(None, use_errno=True)
+    ignore, saved = ctypes.create_string_buffer(64), ctypes.create_string_buffer(64)
+    ctypes.memmove(ignore, (ctypes.c_ulong * 1)(1), 8)  # SIG_IGN
+    assert libc.syscall(13, 32, ignore, saved, 8) == 0
+    try:
+        sb = Sandbox(SandboxParams(isolation="bwrap", uid_base=TEST_UID_BASE, uid_count=TEST_UID_COUNT))
+        status = _sh(sb, "grep SigIgn /proc/self/status").stdout
+        sb.close()
+    finally:
+        libc.syscall(13, 32, saved, None, 8)
+    assert int(status.split()[1], 16) == 0, status
