@@ -180,9 +180,8 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
             os.chmod(self.state_dir, 0o711)
-        parent = self.state_dir
-        if isolation == "bwrap" and uid is not None and self.params.resident:
-            parent = self._slot_dir(uid)
+        # Under bwrap, a uid's work dirs share its slot dir, which its resident bwrap binds (if there is one).
+        parent = self._slot_dir(uid) if isolation == "bwrap" and uid is not None else self.state_dir
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
         if isolation != "bwrap":  # bwrap gives each run a private /tmp: TMPDIR needs no dir of its own
             (workdir / ".tmp").mkdir()
@@ -224,10 +223,10 @@ class Sandbox:
                 self.resident_stats[f"started:{why}"] += 1
         return current
 
-    def _folds_signals(self, uid: int | None) -> bool:
+    def _folds_signals(self) -> bool:
         """Whether a run's wait status is a per-run bwrap's (exit 128+N for signal N, as shells report it)
         rather than the program's own (the resident launcher waits for the program itself)."""
-        return self.isolation == "bwrap" and not (uid is not None and self.resident)
+        return self.isolation == "bwrap" and not self.resident
 
     def _ro_paths(self) -> tuple[str, ...]:
         ro = tuple(self.params.extra_ro_paths)
@@ -277,7 +276,7 @@ class Sandbox:
         isolation = self.isolation
         plimits = self._process_limits(limits, compile=compile, uid=uid)
         outcome = self._execute(argv, workdir, env, uid, plimits)
-        return _to_result(argv, outcome, limits, isolation, folded=self._folds_signals(uid))
+        return _to_result(argv, outcome, limits, isolation, folded=self._folds_signals())
 
     def _execute(
         self,
@@ -339,7 +338,7 @@ class Sandbox:
         finally:
             _remove(workdir)
         result = _to_result(
-            tuple(argv), outcome, VERSION_LIMITS, self.isolation, folded=self._folds_signals(uid)
+            tuple(argv), outcome, VERSION_LIMITS, self.isolation, folded=self._folds_signals()
         )
         return result.exit_code, (result.stdout or result.stderr)
 

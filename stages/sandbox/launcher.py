@@ -70,9 +70,8 @@ def drop_privileges(uid: int) -> None:
         prctl(PR_CAPBSET_DROP, cap)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
-    os.setresuid(
-        uid, uid, uid
-    )  # from root to non-root: the permitted, effective and ambient sets are cleared
+    # from root to non-root: the permitted, effective and ambient sets are cleared
+    os.setresuid(uid, uid, uid)
     data = (CapData * 2)()  # the inheritable set survives a uid change: clear it explicitly
     if libc.capset(ctypes.byref(CapHeader(CAPABILITY_VERSION_3, 0)), data) != 0:
         raise OSError(ctypes.get_errno(), "capset")

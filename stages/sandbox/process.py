@@ -91,6 +91,19 @@ def tools() -> Tools:
     return Tools(**{name: os.path.realpath(path) for name, path in found.items() if path is not None})
 
 
+def rlimits(lim: ProcessLimits) -> dict[str, tuple[int, int]]:
+    """(soft, hard) of every resource limit a run gets, by prlimit's option names; the CPU limit's hard value is
+    a second later, so the program first gets SIGXCPU."""
+    return {
+        "cpu": (lim.cpu_s, lim.cpu_s + 1),
+        "as": (lim.address_space_mb * MIB,) * 2,
+        "nproc": (lim.nproc,) * 2,
+        "fsize": (lim.fsize_mb * MIB,) * 2,
+        "nofile": (lim.nofile,) * 2,
+        "core": (0, 0),
+    }
+
+
 def limited_command(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -106,16 +119,7 @@ def limited_command(
     if "=" in argv[0]:
         raise ValueError(f"sandbox: program name {argv[0]!r} contains '=': env would read it as a variable")
     t = tools()
-    cmd = [
-        t.prlimit,
-        f"--cpu={lim.cpu_s}:{lim.cpu_s + 1}",
-        f"--as={lim.address_space_mb * MIB}",
-        f"--nproc={lim.nproc}",
-        f"--fsize={lim.fsize_mb * MIB}",
-        f"--nofile={lim.nofile}",
-        "--core=0",
-        "--",
-    ]
+    cmd = [t.prlimit, *(f"--{name}={soft}:{hard}" for name, (soft, hard) in rlimits(lim).items()), "--"]
     if report_fd is not None:
         # Before the uid drop: the program cannot signal its waiter (another uid), so it cannot end the run early.
         cmd += [t.bash, "-c", CPU_REPORT.format(fd=report_fd, err=report_fd + 1), "cpu-report"]

@@ -25,12 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from stages.sandbox import bwrap
-from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect
+from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect, rlimits
 
 LAUNCHER_SOURCE = Path(__file__).with_name("launcher.py").read_text()
 START_TIMEOUT_S = 20.0
 KILLED = signal.SIGKILL.value  # the wait status of a process killed by SIGKILL
-MIB = 1024 * 1024
 
 
 class ResidentError(RuntimeError):
@@ -101,14 +100,7 @@ class Resident:
             "argv": list(argv),
             "env": dict(env),
             "cwd": cwd,
-            "limits": {
-                "cpu": [lim.cpu_s, lim.cpu_s + 1],
-                "as": [lim.address_space_mb * MIB] * 2,
-                "nproc": [lim.nproc] * 2,
-                "fsize": [lim.fsize_mb * MIB] * 2,
-                "nofile": [lim.nofile] * 2,
-                "core": [0, 0],
-            },
+            "limits": rlimits(lim),
         }
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
