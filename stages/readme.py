@@ -1,7 +1,7 @@
 """Refresh the generated blocks of README.md: the params tables (from the dataclasses), the graph (`dvc dag
 --mermaid`) and the funnel of the last run (reports/funnel.md, written by the `report` stage).
 
-    python -m stages.readme            # rewrites README.md in place
+    .venv/bin/python -m stages.readme   # rewrites README.md in place
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ its tests in the sandbox (status OK only); keeps passing programs cut before the
 comment, exact- and ROUGE-L-de-duplicated and decontaminated. Outputs, per language:
 `data/translated/LANG/rows` (full rows), `data/translated/LANG/sft` (prompt/completion),
 `reports/funnel/translate-LANG.json`, `reports/plots/translate-LANG.json`,
-`reports/decontamination/translate-LANG.json`, `reports/generation/translate-LANG.json`.
+`reports/decontamination/translate-LANG.json`; the generation record (timings) goes to
+`logs/generation/translate-LANG.json`, outside DVC.
 
 Each translate@LANG depends on `translate.shared` and `translate.per_language.LANG` only (plus the shared
 `llm`/`sandbox` sections), so adding a language to `translate.languages` runs that language alone.

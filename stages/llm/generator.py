@@ -7,6 +7,7 @@ tokens/s, and the record of backend, model identity, versions and device written
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stages.environment import generation_runtime
 from stages.llm.base import Backend, Completion, RawOutput, Request
 from stages.llm.cache import CompletionCache, Entry, PromptSpec, digest
 from stages.llm.config import LLMParams, Sampling
@@ -79,13 +81,28 @@ class Generator:
         identity: dict[str, Any],
         cache: CompletionCache,
         progress: bool = True,
+        batch_size: int | None = None,
+        runtime: dict[str, Any] | None = None,
     ) -> None:
         # A backend, or a factory called the first time something is not in the cache: a rerun whose
-        # completions are all cached never loads the model (vLLM takes a minute or more to start).
+        # completions are all cached never loads the model (vLLM takes a minute or more to start). Batches are
+        # cut before the backend loads, so a factory comes with the batch size its backend will use.
         self._backend = backend if isinstance(backend, Backend) else None
         self._factory = None if isinstance(backend, Backend) else backend
+        if batch_size is None:
+            if self._backend is None:
+                raise ValueError(
+                    "a backend factory needs batch_size (the loaded backend's is used otherwise)"
+                )
+            batch_size = self._backend.batch_size
+        self.batch_size = batch_size
         self.identity = identity
         self.model_key = digest(identity)
+        # The software and device that generate (stages.environment.generation_runtime): part of where a
+        # completion is stored, not of the request, so seeds and the keys rows carry as lineage stay the same
+        # everywhere while a completion is reused only where the same software would generate it again.
+        self.runtime = runtime or {}
+        self._runtime_key = digest(self.runtime) if runtime else ""
         self.cache = cache
         self.progress = progress
         self.stats = Stats()
@@ -137,11 +154,14 @@ class Generator:
                 requests.setdefault(key, (Request(prompt, chat, spec.seed(index, base)), index))
             keys.append(row)
 
-        found = self.cache.get_many(requests)
-        missing = [key for key in requests if key not in found]
+        slots = {self._slot(key): key for key in requests}
+        found = {slots[slot]: raw for slot, raw in self.cache.get_many(slots).items()}
+        order = list(requests)
+        batches = [order[at : at + self.batch_size] for at in range(0, len(order), self.batch_size)]
+        todo = [batch for batch in batches if any(key not in found for key in batch)]
         self.stats.requested += len(requests)
-        self.stats.cached += len(requests) - len(missing)
-        fresh = self._run(missing, requests, sampling, list(backend_stop))
+        self.stats.cached += len(requests) - sum(len(batch) for batch in todo)
+        fresh = self._run(todo, requests, sampling, list(backend_stop))
 
         out: list[list[Completion]] = []
         for row in keys:
@@ -154,7 +174,7 @@ class Generator:
 
     def _run(
         self,
-        missing: list[str],
+        batches: list[list[str]],
         requests: dict[str, tuple[Request, int]],
         sampling: Sampling,
         stop: list[str],
@@ -162,21 +182,19 @@ class Generator:
         from tqdm import tqdm
 
         fresh: dict[str, RawOutput] = {}
-        if not missing:
+        if not batches:
             return fresh
-        size = self.backend.batch_size
         tokens = 0
         start = time.perf_counter()
         bar = tqdm(
-            total=len(missing),
+            total=sum(len(batch) for batch in batches),
             unit="sample",
             desc=f"generate[{self.backend.name}]",
             disable=None if self.progress else True,  # None: shown on a terminal only
             dynamic_ncols=True,
         )
         try:
-            for at in range(0, len(missing), size):
-                batch = missing[at : at + size]
+            for batch in batches:
                 outputs = self.backend.generate([requests[k][0] for k in batch], sampling, stop)
                 if len(outputs) != len(batch):
                     raise RuntimeError(
@@ -184,7 +202,7 @@ class Generator:
                     )
                 self.cache.put_many(
                     (
-                        Entry(k, self.model_key, requests[k][1], o)
+                        Entry(self._slot(k), self.model_key, requests[k][1], o)
                         for k, o in zip(batch, outputs, strict=True)
                     ),
                     backend=self.backend.name,
@@ -210,6 +228,12 @@ class Generator:
         )
         return fresh
 
+    def _slot(self, key: str) -> str:
+        """Where the completion of request `key` is stored for this runtime."""
+        if not self._runtime_key:
+            return key
+        return hashlib.sha256(f"{key}@{self._runtime_key}".encode()).hexdigest()
+
     @staticmethod
     def _completion(
         key: str, index: int, raw: RawOutput, cached: bool, chat: bool, stop: list[str]
@@ -234,6 +258,7 @@ class Generator:
             "backend": backend.name if backend else "(not loaded: every completion came from the cache)",
             "model_identity": self.identity,
             "model_key": self.model_key,
+            "runtime": self.runtime,
             "cache": str(self.cache.path),
             "python": platform.python_version(),
             **(backend.describe() if backend else {}),
@@ -267,5 +292,10 @@ def make_generator(llm_params: LLMParams, model_dir: str | Path, cache_dir: str 
     backend_class(llm_params.backend).preflight(llm_params)  # a missing dependency fails now, not mid-stage
     cache = CompletionCache(cache_dir)
     return Generator(
-        lambda: load_backend(llm_params, model_dir), identity, cache, progress=llm_params.progress
+        lambda: load_backend(llm_params, model_dir),
+        identity,
+        cache,
+        progress=llm_params.progress,
+        batch_size=llm_params.batch_size,
+        runtime=generation_runtime(llm_params),
     )

@@ -1,7 +1,8 @@
 """The `hf` backend: transformers `generate`, batched, on CPU (the embedded default) or CUDA.
 
 Each batch is seeded from its requests' own seeds. Unlike vLLM's per-request seeds, a sampled completion here
-depends on which requests share its batch; the cache, not re-generation, is what makes results stable.
+depends on which requests share its batch; the generator cuts batches the same way in every run (whatever the
+cache holds), and the thread count is fixed (`llm.hf.threads`), so a run's bytes repeat on the same machine.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class HFBackend(Backend):
                 "llm.hf.device is 'cuda' but torch sees no CUDA device; use 'cpu' or 'auto'"
             )
         self.device = "cuda" if (p.device == "cuda" or (p.device == "auto" and cuda)) else "cpu"
+        if self.device == "cpu" and p.threads:
+            torch.set_num_threads(p.threads)
         if p.dtype == "auto":
             dtype: Any = torch.bfloat16 if self.device == "cuda" else "auto"
         else:
@@ -113,6 +116,7 @@ class HFBackend(Backend):
             device = f"cuda ({torch.cuda.get_device_name(0)})"
         return {
             "device": device,
+            "threads": torch.get_num_threads(),
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
         }
 

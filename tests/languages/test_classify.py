@@ -9,6 +9,8 @@ from stages.languages import Status, get
 from stages.languages.execute import execute_many
 from stages.sandbox import Limits, RawResult
 
+pytestmark = pytest.mark.runtime
+
 # (language, harness call) -> programs whose status is known: a runtime error, a syntax error, a loop.
 PROGRAMS = {
     "python": {

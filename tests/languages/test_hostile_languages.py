@@ -37,6 +37,8 @@ from stages.languages import Status, names  # noqa: E402
 from stages.languages.execute import execute  # noqa: E402
 from stages.sandbox import RawResult, Sandbox, SandboxParams  # noqa: E402
 
+pytestmark = [pytest.mark.runtime, pytest.mark.root, pytest.mark.serial]
+
 # A uid range apart from tests/sandbox's, so the two suites can run at the same time without seeing each
 # other's processes as leaks.
 UID_BASE = 62100

@@ -16,6 +16,8 @@ from stages.languages.java import JVM_FLAGS
 from stages.languages.translate import parse_prompt
 from stages.sandbox import default_sandbox
 
+pytestmark = [pytest.mark.runtime]
+
 DRIVERS = {
     "python": (
         "check.py",

@@ -10,6 +10,8 @@ from stages.languages import Status, get
 from stages.languages.execute import execute_many
 from stages.languages.translate import compile_tests
 
+pytestmark = [pytest.mark.runtime]
+
 LANGUAGES = [
     "python",
     "lua",

@@ -14,6 +14,8 @@ from stages.languages.benchmark import compile_problem
 from stages.languages.translate import merged_types, refine
 from stages.languages.types import parse_annotation
 
+pytestmark = [pytest.mark.runtime]
+
 # Problems compiled per language, and the reasons the rest drop. MultiPL-E (hand-typed prompts): Julia 159,
 # OCaml ~155, JavaScript 161, TypeScript 159, C++ 161, Java 158, Go 154; C has no MultiPL-E precedent.
 EXPECTED = {

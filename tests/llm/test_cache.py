@@ -34,12 +34,13 @@ def test_key_depends_on_every_input_but_n() -> None:
     assert len({SPEC.seed(i) for i in range(100)}) == 100
 
 
-def test_put_then_get_and_first_writer_wins(tmp_path: Path) -> None:
+def test_put_then_get_and_last_writer_wins(tmp_path: Path) -> None:
+    # A batch is generated whole, so the cache must hold what the latest run of that batch used.
     cache = CompletionCache(tmp_path)
-    first = RawOutput("return x", "stop", 3)
-    cache.put_many([Entry(SPEC.key(0), "model-a", 0, first)], backend="hf")
-    cache.put_many([Entry(SPEC.key(0), "model-a", 0, RawOutput("other", "length", 9))], backend="vllm")
-    assert cache.get_many([SPEC.key(0), SPEC.key(1)]) == {SPEC.key(0): first}
+    cache.put_many([Entry(SPEC.key(0), "model-a", 0, RawOutput("return x", "stop", 3))], backend="hf")
+    last = RawOutput("other", "length", 9)
+    cache.put_many([Entry(SPEC.key(0), "model-a", 0, last)], backend="vllm")
+    assert cache.get_many([SPEC.key(0), SPEC.key(1)]) == {SPEC.key(0): last}
     cache.close()
     reopened = CompletionCache(tmp_path)  # entries survive the process that wrote them
     assert reopened.count() == 1

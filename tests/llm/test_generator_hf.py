@@ -22,8 +22,9 @@ SAMPLING = Sampling(temperature=0.8, top_p=0.95, max_tokens=12, seed=3)
 PROMPTS = ["def add(a, b):", "import string\n"]
 
 
-def hf_params(batch_size: int = 4) -> LLMParams:
-    return build(LLMParams, {"backend": "hf", "progress": False, "hf": {"batch_size": batch_size}}, "llm")
+def hf_params(batch_size: int = 4, threads: int = 1) -> LLMParams:
+    hf = {"batch_size": batch_size, "threads": threads}
+    return build(LLMParams, {"backend": "hf", "progress": False, "hf": hf}, "llm")
 
 
 @pytest.fixture
@@ -41,13 +42,31 @@ def test_n_completions_per_prompt_in_order(gen) -> None:
     assert len({c.key for row in out for c in row}) == 6
 
 
-def test_drawing_more_samples_reuses_the_first_ones(gen) -> None:
-    first = gen.generate(PROMPTS, 2, SAMPLING)
-    more = gen.generate(PROMPTS, 5, SAMPLING)
-    for old, new in zip(first, more, strict=True):
-        assert [c.cached for c in new] == [True, True, False, False, False]
-        assert [c.raw for c in new[:2]] == [c.raw for c in old]
-    assert gen.stats.generated == 2 * 2 + 2 * 3
+def test_batches_do_not_depend_on_what_the_cache_holds(gen, tiny_model: Path, tmp_path: Path) -> None:
+    # Batches (of 4) are cut from every request of a call: [prompt 0: 0-3], [prompt 1: 0-3], [prompt 0: 4].
+    # The first is already cached whole and is reused; the third holds one cached sample and is generated
+    # whole; the bytes equal a run on an empty cache.
+    gen.generate(PROMPTS[:1], 4, SAMPLING)
+    gen.generate(PROMPTS[:1], 1, SAMPLING, first_index=4)
+    warm = gen.generate([PROMPTS[0], PROMPTS[1], PROMPTS[0]], 4, SAMPLING)
+    assert [c.cached for c in warm[0]] == [True] * 4 and not any(c.cached for c in warm[1])
+    with make_generator(hf_params(), tiny_model, tmp_path / "empty") as fresh:
+        cold = fresh.generate([PROMPTS[0], PROMPTS[1], PROMPTS[0]], 4, SAMPLING)
+    assert [[c.raw for c in row] for row in warm] == [[c.raw for c in row] for row in cold]
+
+
+def test_the_runtime_is_part_of_where_completions_are_stored(tiny_model: Path, tmp_path: Path) -> None:
+    with make_generator(hf_params(), tiny_model, tmp_path) as gen:
+        first = gen.generate(PROMPTS, 1, SAMPLING)
+        assert gen.runtime["backend"] == "hf" and gen.runtime["packages"]["transformers"]
+        assert (
+            gen.runtime["device"] == "cpu" and gen.runtime["threads"] == 1 and gen.runtime["cpu_capability"]
+        )
+    with make_generator(hf_params(threads=2), tiny_model, tmp_path) as gen:
+        again = gen.generate(PROMPTS, 1, SAMPLING)
+    # another thread count is another runtime: nothing reused, while the request keys (row lineage) agree
+    assert not any(c.cached for row in again for c in row)
+    assert [c.key for row in again for c in row] == [c.key for row in first for c in row]
 
 
 def test_rounds_replay_from_one_large_draw(gen) -> None:
@@ -111,7 +130,7 @@ import sys
 sys.path.insert(0, {root!r})
 from stages.llm import LLMParams, Sampling, make_generator
 from stages.params import build
-params = build(LLMParams, {{"backend": "hf", "progress": False, "hf": {{"batch_size": 2}}}}, "llm")
+params = build(LLMParams, {{"backend": "hf", "progress": False, "hf": {{"batch_size": 2, "threads": 1}}}}, "llm")
 gen = make_generator(params, {model!r}, {cache!r})
 prompts = [f"def f{{i}}(x):" for i in range(6)]
 out = gen.generate(prompts, 5, Sampling(temperature=0.8, max_tokens=24, seed=1))
@@ -162,3 +181,11 @@ def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
     )
     again = json.loads(third.stdout.strip().splitlines()[-1])
     assert again["generated"] == 0 and again["raws"] == result["raws"]
+
+    # the resumed run's bytes are those of an uninterrupted run on an empty cache
+    fresh = CHILD.format(root=str(ROOT), model=str(tiny_model), cache=str(tmp_path / "fresh"))
+    whole = subprocess.run(
+        [sys.executable, "-c", fresh], capture_output=True, text=True, check=True, timeout=120
+    )
+    uninterrupted = json.loads(whole.stdout.strip().splitlines()[-1])
+    assert uninterrupted["generated"] == total and uninterrupted["raws"] == result["raws"]

@@ -6,6 +6,8 @@ import pytest
 
 from stages.sandbox import Limits, Sandbox, SandboxParams
 
+pytestmark = [pytest.mark.runtime, pytest.mark.root, pytest.mark.serial]
+
 BUSY = "x = 0\nfor i in range(3 * 10**6):\n    x += i\n"
 
 

@@ -20,6 +20,8 @@ from conftest import wait_no_processes
 
 from stages.sandbox import Limits, RawResult, Sandbox
 
+pytestmark = [pytest.mark.runtime, pytest.mark.root, pytest.mark.serial]
+
 LIMITS = Limits(
     wall_s=1.5,
     compile_wall_s=30.0,

@@ -12,6 +12,8 @@ from stages.sandbox.pyfast import (
     run_snippets_isolated,
 )
 
+pytestmark = [pytest.mark.runtime]
+
 LIMITS = Limits(wall_s=1.0, cpu_s=1, address_space_mb=512, nproc=32)
 
 PRELUDE = '''

@@ -22,6 +22,8 @@ from conftest import TEST_UID_BASE, TEST_UID_COUNT, processes_of, wait_no_proces
 
 from stages.sandbox import Limits, Sandbox, SandboxParams
 
+pytestmark = [pytest.mark.runtime, pytest.mark.root]
+
 LIMITS = Limits(wall_s=5.0, cpu_s=5, address_space_mb=1024, nproc=32, fsize_mb=4)
 PY = "/usr/bin/python3"
 # Lists what else lives in the sandbox's PID namespace, besides this program.

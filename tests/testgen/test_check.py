@@ -7,6 +7,8 @@ import pytest
 from stages.sandbox import SandboxParams
 from stages.testgen.check import check_function
 
+pytestmark = [pytest.mark.runtime]
+
 CLAMP = '''def clamp(x, lo, hi):
     """Clamp x into [lo, hi]."""
     if x < lo:

@@ -12,6 +12,8 @@ from stages.sandbox import SandboxParams
 from stages.translation.runner import RuntimeMissing, check_runtime, run_program
 from stages.translation.tasks import build_task
 
+pytestmark = [pytest.mark.runtime]
+
 SANDBOX = SandboxParams()
 ROW = {
     "id": "fn-add",

@@ -1,0 +1,67 @@
+"""Outputs reproduce byte for byte: a second run from an empty cache, with one worker and another hash seed,
+killed in the middle of test generation and resumed, writes exactly the outputs of the shared uninterrupted run.
+
+Its module runs on another xdist worker than the shared run (`--dist loadfile`), and asks for that run only
+at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from stages.llm.cache import CACHE_FILE
+from tests.e2e.tree import DVC, fresh_shell_env, generation_record, make_tree, out_hashes, ran_stages, sh
+
+pytestmark = pytest.mark.e2e
+
+BATCH = 8  # llm.hf.batch_size of the embedded default
+GENERATE_TESTS_REQUESTS = 12 * 3  # the tiny preset: 12 functions, 3 samples each
+
+
+def completions(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+
+
+def test_a_resumed_run_with_other_workers_and_hash_seed_writes_the_same_bytes(tmp_path: Path, request):
+    cache = tmp_path / "cache"
+    env = fresh_shell_env(cache, PYTHONHASHSEED="12345")
+    repo = make_tree(tmp_path / "project", env, {"common.workers": 1})
+    db = cache / "completions" / CACHE_FILE
+
+    proc = subprocess.Popen(
+        [DVC, "repro"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 900
+    while completions(db) < 2 * BATCH and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    at_kill = completions(db)
+    assert 2 * BATCH <= at_kill < GENERATE_TESTS_REQUESTS, f"the kill should land mid-generation ({at_kill})"
+    assert not (repo / "data/tested").exists()
+
+    resumed = sh([DVC, "repro"], repo, env)
+    assert "generate_tests" in ran_stages(resumed)
+    stats = generation_record(repo, "generate_tests")["stats"]
+    assert stats["cached"] == at_kill and stats["generated"] == GENERATE_TESTS_REQUESTS - at_kill
+
+    shared = request.getfixturevalue("e2e_tree")
+    assert out_hashes(repo, env) == shared.first_hashes

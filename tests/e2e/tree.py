@@ -1,0 +1,104 @@
+"""A user's clone of the project, set up and run as the README says, for the e2e tests.
+
+A tree is the tracked and untracked-but-not-ignored files (what `git clone` gives), the tiny preset applied and
+committed, and `.venv` pointing at the environment `make setup` built (a clone's set-up would build the same
+one). Commands run from a fresh shell: PATH without the virtual environment, nothing activated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.prefix)
+DVC = ".venv/bin/dvc"
+POLYFORGE = ".venv/bin/polyforge"
+
+
+def fresh_shell_env(cache: Path, **extra: str) -> dict[str, str]:
+    """The environment of a new terminal: the venv is not on PATH and not activated."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHASHSEED")}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if Path(p) != VENV / "bin")
+    env["POLYFORGE_CACHE"] = str(cache)
+    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "polyforge-test"
+    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "test@polyforge.invalid"
+    env.update(extra)
+    return env
+
+
+def sh(cmd: list[str] | str, cwd: Path, env: dict[str, str], timeout: int = 1500) -> str:
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, shell=isinstance(cmd, str)
+    )
+    if proc.returncode != 0:
+        shown = cmd if isinstance(cmd, str) else " ".join(cmd)
+        raise AssertionError(
+            f"{shown} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc.stdout + proc.stderr
+
+
+def copy_project(dest: Path) -> None:
+    """The project as a user's clone holds it: tracked and untracked-but-not-ignored files."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+def make_tree(dest: Path, env: dict[str, str], params: dict[str, object] | None = None) -> Path:
+    """A clone with the tiny preset (and `params`, dotted keys) applied and committed; nothing run yet."""
+    dest.mkdir(parents=True, exist_ok=True)
+    copy_project(dest)
+    (dest / ".venv").symlink_to(VENV)
+    sh(["git", "init", "-q", "-b", "main"], dest, env)
+    sh([POLYFORGE, "preset", "params/tiny.yaml"], dest, env)
+    if params:
+        set_params(dest, params)
+    sh(["git", "add", "-A"], dest, env)
+    sh(["git", "commit", "-qm", "tiny run"], dest, env)
+    return dest
+
+
+def set_params(repo: Path, values: dict[str, object]) -> None:
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for key, value in values.items():
+        node = params
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node[part]
+        assert leaf in node, f"{key} is not in params.yaml"
+        node[leaf] = value
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def ran_stages(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+def out_hashes(repo: Path, env: dict[str, str]) -> dict[str, str]:
+    """Every out of every stage dvc.yaml defines, from dvc.lock: path -> md5 (a directory's md5 covers its files).
+    The lock also keeps entries of stages no longer defined (languages the tiny preset does not list)."""
+    defined = set(sh([DVC, "stage", "list", "--name-only"], repo, env).split())
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+    return {out["path"]: out["md5"] for name in defined for out in lock[name].get("outs", [])}
+
+
+def generation_record(repo: Path, stage: str) -> dict:
+    return json.loads((repo / "logs" / "generation" / f"{stage}.json").read_text())
