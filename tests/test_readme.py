@@ -10,9 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_params_table_matches_the_dataclasses():
     text = (ROOT / "README.md").read_text()
     table = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert table == render().strip(), (
-        "README params table is stale: .venv/bin/python -m stages.readme"
-    )
+    assert table == render().strip(), "README params table is stale: .venv/bin/python -m stages.readme"
 
 
 def test_ci_runs_the_readme_test_command():

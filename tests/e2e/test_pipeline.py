@@ -64,7 +64,8 @@ def test_first_repro_runs_every_stage_and_makes_rows(e2e_tree):
     assert all(len(h) == 64 for h in identity["weights_sha256"].values())
     runtime = json.loads((repo / "data/manifest/runtime.json").read_text())
     assert runtime["packages"]["transformers"] and runtime["torch"]["cpu_capability"]
-    assert runtime["generation"]["backend"] == "hf" and runtime["generation"]["threads"] == 1  # the tiny preset
+    # the tiny preset computes on one thread
+    assert runtime["generation"]["backend"] == "hf" and runtime["generation"]["threads"] == 1
     funnels = {p.stem: json.loads(p.read_text()) for p in (repo / "reports/funnel").glob("*.json")}
     # The stdlib always yields functions, and SmolLM2's tests pass and cover some of them: a zero here is a bug.
     assert funnels["extract_functions"]["rows_out"] > 100
