@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     from stages.records import read_rows
-    from stages.sandbox import SandboxParams, default_sandbox
+    from stages.sandbox import SandboxParams, sandbox_for
     from stages.sandbox.pyfast import run_snippets, run_snippets_isolated
     from stages.testgen.check import check_function, prelude_of
 
@@ -42,7 +42,7 @@ def main() -> None:
         (prelude_of(r), r["name"], list(r["tests"]) + [f["test"] for f in r["failed_tests"]]) for r in rows
     ]
     n_asserts = sum(len(a) for _, _, a in jobs)
-    limits = default_sandbox().params.limits.override(wall_s=5.0)
+    limits = sandbox_for().params.limits.override(wall_s=5.0)
 
     start = time.perf_counter()
     fast = [run_snippets(p, a, limits) for p, _, a in jobs]
@@ -55,18 +55,13 @@ def main() -> None:
     start = time.perf_counter()
     for prelude, name, asserts in jobs:
         check_function(
-            {
-                "prelude": prelude,
-                "name": name,
-                "asserts": asserts,
-                "sandbox": dataclasses.asdict(SandboxParams()),
-                "assert_wall_s": 5.0,
-            }
+            {"prelude": prelude, "name": name, "asserts": asserts, "assert_wall_s": 5.0},
+            dataclasses.asdict(SandboxParams()),
         )
     check_s = time.perf_counter() - start
 
     print(
-        f"{len(jobs)} functions, {n_asserts} asserts (passing and failed), sandbox: {default_sandbox().isolation}"
+        f"{len(jobs)} functions, {n_asserts} asserts (passing and failed), sandbox: {sandbox_for().isolation}"
     )
     print()
     print("| path | seconds | asserts/s | ratio |")

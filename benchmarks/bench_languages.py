@@ -31,7 +31,7 @@ from stages.languages import get  # noqa: E402
 from stages.languages.execute import execute  # noqa: E402
 from stages.languages.java import JVM_FLAGS  # noqa: E402
 from stages.languages.typescript import typescript_dir  # noqa: E402
-from stages.sandbox import default_sandbox  # noqa: E402
+from stages.sandbox import sandbox_for  # noqa: E402
 
 LANGUAGES = ["python", "lua", "racket", "r", "ocaml", "javascript", "typescript", "c", "cpp", "java", "go"]
 
@@ -49,7 +49,7 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def per_language(rounds: int, limit: int) -> None:
-    stats = default_sandbox().resident_stats
+    stats = sandbox_for().resident_stats
     print(f"{'language':<12}{'s/program':>10}{'programs/s':>12}{'bwraps started/run':>20}")
     for name in LANGUAGES:
         why = runtime_problem(name)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stages.common import CommonParams  # noqa: E402
 from stages.executors import make_executor  # noqa: E402
-from stages.sandbox import Limits, Sandbox, SandboxParams, default_sandbox  # noqa: E402
+from stages.sandbox import Limits, Sandbox, SandboxParams, sandbox_for  # noqa: E402
 from stages.sandbox.pyfast import run_snippets, run_snippets_isolated  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -86,7 +86,7 @@ def interleaved_ms(methods: dict[str, tuple[object, int]], rounds: int) -> dict[
 
 
 def bench_runtimes(runs: int) -> None:
-    sb = default_sandbox()
+    sb = sandbox_for()
     per_run = Sandbox(SandboxParams(resident=False))
     degraded = Sandbox(SandboxParams(isolation="rlimits"))
     rounds = max(4, runs // 4)
@@ -152,9 +152,9 @@ def bench_fast_path(n: int) -> None:
 
 
 def sandboxed_task(i: int) -> int:
-    from stages.sandbox import run
+    from stages.sandbox import sandbox_for
 
-    return run([PYTHON, "-c", f"print({i} * 2)"]).exit_code or 0
+    return sandbox_for().run([PYTHON, "-c", f"print({i} * 2)"]).exit_code or 0
 
 
 def bench_executors(tasks: int) -> None:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +25,12 @@ from stages.languages.benchmark import (
     read_published_prompts,
 )
 from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
-from stages.params import ParamsError, check_choice, load_section
+from stages.params import ParamsError, check_choice
 from stages.records import Funnel, Source, new_row
+from stages.records.io import atomic_dir
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("build_benchmark")
+log = logging.getLogger(__name__)
 
 STAGE = "build_benchmark"
 SOURCES = ("humaneval", "mbpp", "multipl-e")
@@ -58,8 +57,15 @@ class BenchmarkParams:
     doctests: str = "transform"
     # Python terms in prose: "reworded" (list -> table for Lua, None -> nil, ...; MultiPL-E) or "verbatim".
     terminology: str = "reworded"
-    # Output directory (listed in dvc.yaml `outs`): one <language>.jsonl per language.
+    # Output directory: one <language>.jsonl per language; the funnel.
     out_dir: str = "data/benchmark"
+    funnel: str = "reports/funnel/build_benchmark.json"
+
+    def reads(self) -> list[str]:
+        return []
+
+    def writes(self) -> list[str]:
+        return [self.out_dir, self.funnel]
 
     def __post_init__(self) -> None:
         check_choice("benchmark.source", self.source, SOURCES)
@@ -77,14 +83,19 @@ class BenchmarkParams:
             )
 
 
-def build(params: BenchmarkParams, funnel_path: str | os.PathLike[str] | None = None) -> Funnel:
+def run(params: BenchmarkParams, ctx: Context) -> Funnel:
     """Compile the configured problems into every language, write the outputs, return the funnel."""
-    funnel = Funnel(STAGE)
+    funnel = Funnel(STAGE, params.funnel)
     funnel.note("source", params.source)
     rows = _published_rows(params, funnel) if params.source == "multipl-e" else _compiled_rows(params, funnel)
     _write_outputs(Path(params.out_dir), rows)
     funnel.note("problems", {name: len(rows[name]) for name in params.languages})
-    funnel.write(funnel_path)
+    log.info(
+        "wrote %s (%d rows); problems per language: %s",
+        params.out_dir,
+        funnel.rows_out,
+        funnel.extra["problems"],
+    )
     return funnel
 
 
@@ -156,34 +167,13 @@ def _published_rows(params: BenchmarkParams, funnel: Funnel) -> dict[str, list[d
 def _write_outputs(out_dir: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
     """All language files written beside `out_dir`, then swapped in whole: a killed run leaves the old
     output or the new one."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir) as tmp:
         for name, lang_rows in rows.items():
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in lang_rows)
             (tmp / f"{name}.jsonl").write_text(text, encoding="utf-8")
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.rename(out_dir, old)
-            os.rename(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    params: BenchmarkParams = load_section("benchmark")
-    funnel = build(params)
-    log.info(
-        "wrote %s (%d rows); problems per language: %s",
-        params.out_dir,
-        funnel.rows_out,
-        funnel.extra["problems"],
-    )
+main = stage_main("benchmark", run)
 
 
 if __name__ == "__main__":

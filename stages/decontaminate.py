@@ -11,24 +11,34 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.common import CommonParams
 from stages.decont.core import Decontaminator, DecontConfig, DecontReport
-from stages.params import ParamsError, load_section
+from stages.params import ParamsError
 from stages.records import Funnel, read_rows, write_rows
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("decontaminate")
+log = logging.getLogger(__name__)
 
 STAGE = "decontaminate"
 
 
 @dataclass(frozen=True)
 class DecontParams(DecontConfig):
-    # Row directories to check; each is written to out_root/<its name>/ (also dvc.yaml deps).
+    # Row directories to check; each is written to out_root/<its name>/.
     inputs: tuple[str, ...] = ("data/functions", "data/instructions")
-    # Parent of the clean outputs (data/clean/functions, data/clean/instructions are dvc.yaml outs).
+    # Parent of the clean outputs (data/clean/functions, data/clean/instructions).
     out_root: str = "data/clean"
-    # The evidence report (a dvc.yaml out).
+    # The evidence report and the funnel.
     report: str = "reports/decontamination/extract.json"
+    funnel: str = "reports/funnel/decontaminate.json"
+    # The input manifest that fingerprints the benchmark sources (input_manifest's output).
+    manifest: str = "data/manifest/decontaminate.json"
+
+    def reads(self) -> list[str]:
+        benchmark_dirs = sorted({str(Path(p).parent) for p in self.benchmarks.multipl_e})
+        return [*self.inputs, *benchmark_dirs, self.manifest]
+
+    def writes(self) -> list[str]:
+        return [*(str(Path(self.out_root) / Path(p).name) for p in self.inputs), self.report, self.funnel]
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -39,26 +49,21 @@ class DecontParams(DecontConfig):
             )
 
 
-def run(params: DecontParams, shard_rows: int) -> tuple[Funnel, DecontReport]:
+def run(params: DecontParams, ctx: Context) -> Funnel:
     decontaminator = Decontaminator.from_config(params)
     report = DecontReport(Path(params.report).stem, decontaminator)
-    funnel = Funnel(STAGE)
+    funnel = Funnel(STAGE, params.funnel)
     for input_dir in params.inputs:
         name = Path(input_dir).name
         out = Path(params.out_root) / name
-        kept = write_rows(out, report.filter(read_rows(input_dir), name, funnel), shard_rows)
+        kept = write_rows(out, report.filter(read_rows(input_dir), name, funnel), ctx.common.shard_rows)
         log.info("%s: %d clean rows -> %s", input_dir, kept, out)
     funnel.note("benchmarks", decontaminator.summary()["benchmarks"])
-    return funnel, report
-
-
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    params: DecontParams = load_section("decontaminate")
-    common: CommonParams = load_section("common")
-    funnel, report = run(params, common.shard_rows)
     report.write(params.report)
-    funnel.write()
+    return funnel
+
+
+main = stage_main("decontaminate", run)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from stages.common import CommonParams
 from stages.extract.dedup import DedupParams
 from stages.extract.filters import FilterParams
 from stages.extract.sources import SourceParams, iter_source, python_identity
-from stages.params import load_section
 from stages.records import Funnel, write_rows
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("extract_functions")
+log = logging.getLogger(__name__)
 
 STAGE = "extract_functions"
 
@@ -30,32 +29,37 @@ class ExtractParams:
     filters: FilterParams = field(default_factory=FilterParams)
     # Exact and MinHash near-duplicate removal.
     dedup: DedupParams = field(default_factory=DedupParams)
-    # Output directory of sharded function rows (also a dvc.yaml out).
+    # Output directory of sharded function rows.
     out_dir: str = "data/functions"
+    # Funnels of candidate functions and of files read.
+    funnel: str = "reports/funnel/extract_functions.json"
+    files_funnel: str = "reports/funnel/extract_functions.files.json"
+    # The input manifest that fingerprints the source (input_manifest's output).
+    manifest: str = "data/manifest/extract.json"
+
+    def reads(self) -> list[str]:
+        return [self.manifest]
+
+    def writes(self) -> list[str]:
+        return [self.out_dir, self.funnel, self.files_funnel]
 
 
-def run(params: ExtractParams, shard_rows: int) -> tuple[Funnel, Funnel]:
+def run(params: ExtractParams, ctx: Context) -> tuple[Funnel, Funnel]:
     from stages.extract.pipeline import extract
 
-    functions, files = Funnel(STAGE), Funnel(f"{STAGE}.files")
+    functions, files = Funnel(STAGE, params.funnel), Funnel(f"{STAGE}.files", params.files_funnel)
     rows = extract(iter_source(params.source), params.filters, params.dedup, functions, files, stage=STAGE)
-    write_rows(params.out_dir, rows, shard_rows)
+    write_rows(params.out_dir, rows, ctx.common.shard_rows)
     for funnel in (functions, files):
         funnel.note("source", params.source.kind)
         funnel.note("python", python_identity())
     if functions.rows_out == 0:
         log.warning("no function passed the filters: check extract.source and extract.filters")
+    log.info("%d functions from %d files into %s", functions.rows_out, files.rows_out, params.out_dir)
     return functions, files
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    params: ExtractParams = load_section("extract")
-    common: CommonParams = load_section("common")
-    functions, files = run(params, common.shard_rows)
-    functions.write()
-    files.write()
-    log.info("%d functions from %d files into %s", functions.rows_out, files.rows_out, params.out_dir)
+main = stage_main("extract", run)
 
 
 if __name__ == "__main__":

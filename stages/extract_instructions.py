@@ -11,12 +11,11 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 
-from stages.common import CommonParams
 from stages.extract.instructions import CodeAlpacaParams, codealpaca_rows, deduplicated, docstring_rows
-from stages.params import load_section
 from stages.records import Funnel, write_rows
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("extract_instructions")
+log = logging.getLogger(__name__)
 
 STAGE = "extract_instructions"
 
@@ -27,31 +26,35 @@ class InstructionParams:
     codealpaca: CodeAlpacaParams = field(default_factory=CodeAlpacaParams)
     # Derive one instruction per extracted function from its docstring and signature.
     from_functions: bool = True
-    # The extract_functions output read when from_functions is on (also a dvc.yaml dep).
+    # The extract_functions output read when from_functions is on.
     functions_dir: str = "data/functions"
-    # Output directory of sharded instruction rows (also a dvc.yaml out).
+    # Output directory of sharded instruction rows, and the funnel.
     out_dir: str = "data/instructions"
+    funnel: str = "reports/funnel/extract_instructions.json"
+    # The input manifest that fingerprints a local CodeAlpaca file (input_manifest's output).
+    manifest: str = "data/manifest/instructions.json"
+
+    def reads(self) -> list[str]:
+        return [self.functions_dir, self.manifest]
+
+    def writes(self) -> list[str]:
+        return [self.out_dir, self.funnel]
 
 
-def run(params: InstructionParams, shard_rows: int) -> Funnel:
-    funnel = Funnel(STAGE)
+def run(params: InstructionParams, ctx: Context) -> Funnel:
+    funnel = Funnel(STAGE, params.funnel)
     sources = [codealpaca_rows(params.codealpaca, funnel, STAGE)]
     if params.from_functions:
         sources.append(docstring_rows(params.functions_dir, funnel, STAGE))
-    write_rows(params.out_dir, deduplicated(itertools.chain(*sources), funnel), shard_rows)
+    write_rows(params.out_dir, deduplicated(itertools.chain(*sources), funnel), ctx.common.shard_rows)
     funnel.note("codealpaca_source", params.codealpaca.source)
     if funnel.rows_out == 0:
         log.warning("no instruction rows: enable instructions.codealpaca or instructions.from_functions")
+    log.info("%d instruction rows into %s", funnel.rows_out, params.out_dir)
     return funnel
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    params: InstructionParams = load_section("instructions")
-    common: CommonParams = load_section("common")
-    funnel = run(params, common.shard_rows)
-    funnel.write()
-    log.info("%d instruction rows into %s", funnel.rows_out, params.out_dir)
+main = stage_main("instructions", run)
 
 
 if __name__ == "__main__":

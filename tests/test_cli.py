@@ -26,7 +26,7 @@ def test_funnel_and_lineage_commands(workdir, capsys):
     funnel.seen(3)
     funnel.kept(1)
     funnel.drop("no_return", root["id"], n=2)
-    funnel.write()
+    funnel.write("reports/funnel/extract_functions.json")
 
     assert main(["funnel"]) == 0
     out = capsys.readouterr().out

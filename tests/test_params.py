@@ -78,3 +78,11 @@ def test_unknown_section_is_rejected(tmp_path):
     path.write_text(yaml.safe_dump({"common": {}, "modle": {}}))
     with pytest.raises(ParamsError, match="unknown section\\(s\\) modle"):
         load_all(path)
+
+
+def test_unknown_section_class_is_a_params_error_naming_the_known_sections():
+    from stages.params import SECTIONS, section_class
+
+    assert section_class("common") is CommonParams and "model" in SECTIONS
+    with pytest.raises(ParamsError, match=r"unknown params section 'modle'; known: common, model, "):
+        section_class("modle")

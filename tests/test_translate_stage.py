@@ -185,6 +185,7 @@ def test_outputs_load_with_datasets(lua, tmp_path, monkeypatch):
     result, _ = run(lua, tmp_path)
     settings = params(out_root=str(tmp_path / "translated")).for_language("lua")
     pipeline.write_outputs(result.rows, result.funnel, settings, shard_rows=100)
+    result.funnel.write()
     from datasets import load_dataset
 
     sft = load_dataset("parquet", data_dir=str(tmp_path / "translated/lua/sft"), split="train")
@@ -215,6 +216,7 @@ def test_zero_kept_rows_still_write_loadable_outputs(lua, tmp_path, monkeypatch)
     with make_executor(CommonParams(cache_dir=str(tmp_path / "cache"), workers=1)) as executor:
         result = pipeline.translate(lua, FUNCTIONS[1:2], settings, fake, executor, SandboxParams())
     pipeline.write_outputs(result.rows, result.funnel, settings, shard_rows=100)
+    result.funnel.write()
     assert list(read_rows(tmp_path / "translated/lua/sft")) == []
     assert json.loads((tmp_path / "reports/funnel/translate-lua.json").read_text())["pass_rate"] == 0.0
 
@@ -267,7 +269,7 @@ def test_missing_runtime_fails_before_any_generation(tmp_path, monkeypatch):
     monkeypatch.setattr(languages, "get", lambda name: MissingLua())
     settings = params(input_dir=str(tmp_path / "no-such-dir")).for_language("lua")
     with pytest.raises(RuntimeMissing, match="lua-missing-for-this-test.*scripts/setup.sh"):
-        pipeline.run_stage(
+        pipeline.run_language(
             settings, CommonParams(cache_dir=str(tmp_path / "cache")), LLMParams(), SandboxParams()
         )
 

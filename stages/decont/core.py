@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SUBSTRING = "substring"
 NGRAM = "ngram"
 METHODS = (SUBSTRING, NGRAM)
+# Where `polyforge decontamination` looks by default; stages write where their params say.
 REPORT_DIR = Path("reports/decontamination")
 SPAN_CHARS = 300
 
@@ -139,22 +140,19 @@ class DecontReport:
     def filter(
         self, rows: Iterable[dict[str, Any]], label: str, funnel: Funnel | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Yield the clean rows of `rows` unchanged; record each dropped one under `label`."""
+        """Yield the clean rows of `rows` unchanged; record each dropped one under `label` (and in `funnel`)."""
         counts = self.inputs.setdefault(label, {"rows_in": 0, "rows_out": 0})
-        for row in rows:
+
+        def verdict(row: dict[str, Any]) -> str | None:
             counts["rows_in"] += 1
-            if funnel is not None:
-                funnel.seen()
             evidence = self.decontaminator.check(row)
             if evidence is None:
                 counts["rows_out"] += 1
-                if funnel is not None:
-                    funnel.kept()
-                yield row
-                continue
+                return None
             self.drops.append({"id": row.get("id"), "input": label, **asdict(evidence)})
-            if funnel is not None:
-                funnel.drop(reason(evidence.method), row.get("id"))
+            return reason(evidence.method)
+
+        yield from (funnel or Funnel(label)).sift(rows, verdict)
 
     def to_dict(self) -> dict[str, Any]:
         by = Counter((d["benchmark"], d["method"]) for d in self.drops)
@@ -168,8 +166,8 @@ class DecontReport:
             "drops": self.drops,
         }
 
-    def write(self, path: str | Path | None = None) -> Path:
-        path = Path(path) if path else REPORT_DIR / f"{self.name}.json"
+    def write(self, path: str | Path) -> Path:
+        path = Path(path)
         write_json(path, self.to_dict())
         log.info("decontamination %s: %d rows dropped -> %s", self.name, len(self.drops), path)
         return path

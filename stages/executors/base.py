@@ -12,11 +12,12 @@ from __future__ import annotations
 import abc
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any, Generic, TypeVar
 
 from stages.common import CommonParams
 from stages.executors.cache import ResultCache, content_key
+from stages.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,20 @@ class Executor(abc.ABC, Generic[H]):
         key: Callable[[T], Any] | None = None,
     ) -> Iterator[R]:
         """Yield fn(item) for each item, in order. `cache` names a resumable store; `key(item)` gives the part of
-        an item that determines its result (default: the whole item, as canonical JSON)."""
+        an item that determines its result (default: the whole item, as canonical JSON). A bar shows progress
+        on a terminal; the log gets a summary line."""
+        total = len(items) if isinstance(items, Sized) else None
+        yield from progress(
+            self._map(fn, items, cache, key), f"{self.name}: {cache or function_id(fn)}", log, total
+        )
+
+    def _map(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        cache: str | None,
+        key: Callable[[T], Any] | None,
+    ) -> Iterator[R]:
         store = ResultCache(self.common.cache_path("executor"), cache) if cache else None
         fid = function_id(fn) if store is not None else ""
         pending: deque[tuple[int, str | None, bool, Any]] = deque()  # (index, key, finished, value or handle)

@@ -19,6 +19,7 @@ from typing import Any
 from stages.extract.dedup import ExactIndex, exact_key, normalise
 from stages.params import ParamsError, check_range
 from stages.records import Funnel, Source, child_row, new_row, read_rows
+from stages.records.io import read_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -85,16 +86,14 @@ def codealpaca_records(params: CodeAlpacaParams) -> Iterator[tuple[Any, Source]]
             raise FileNotFoundError(f"instructions.codealpaca.path {params.path!r} is not a file")
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        text = data.decode("utf-8")
         source = Source(dataset=params.dataset, path=str(path), sha=sha)
         try:
-            records: Iterable[Any] = json.loads(text)
-            if not isinstance(records, list):
-                raise ValueError(
-                    f"{path}: expected a JSON array of records or JSONL, got {type(records).__name__}"
-                )
-        except json.JSONDecodeError:
-            records = _jsonl(text)
+            whole = json.loads(data.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            whole = None
+        # A JSON array of records (CodeAlpaca's own file), else JSONL: one record a line (a one-line file
+        # parses whole as an object), and a bad line fails naming its line.
+        records: Iterable[Any] = whole if isinstance(whole, list) else read_jsonl(path)
         for count, record in enumerate(records, 1):
             yield record, source
             if params.max_rows and count >= params.max_rows:
@@ -108,15 +107,6 @@ def codealpaca_records(params: CodeAlpacaParams) -> Iterator[tuple[Any, Source]]
         yield record, source
         if params.max_rows and count >= params.max_rows:
             return
-
-
-def _jsonl(text: str) -> Iterator[Any]:
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                yield None  # counted as a bad record
 
 
 def codealpaca_rows(params: CodeAlpacaParams, funnel: Funnel, stage: str) -> Iterator[dict[str, Any]]:

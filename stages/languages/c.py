@@ -125,6 +125,8 @@ class C(Cpp):
     multipl_e_name = "c"
     file_ext = "c"
     runtime = "gcc"
+    debian_packages = ("gcc",)
+    probe_program = "#include <assert.h>\nint main(void) { assert(1); return 0; }\n"
     harness_marker = "}\nint main(void) {"
     terms = Terms(
         list="array", array="array", tuple="array", dictionary="map", none="NULL", true="true", false="false"

@@ -6,17 +6,20 @@ starts by closing it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
     Untranslatable,
+    check_int_range,
+    float_repr,
+    quote_string,
     require_type,
 )
 from stages.languages.types import PyType
@@ -24,8 +27,8 @@ from stages.languages.types import PyType
 if TYPE_CHECKING:
     from stages.sandbox import RawResult
 
-_LONG_MAX = 2**63 - 1
-_C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_LONG_MAX = 2**63 - 1  # -2**63 is out too: C reads `-9223372036854775808` as minus an overflowing literal
+_C_ESCAPES = {**BASIC_ESCAPES, "?": "\\?"}  # `?` escaped: no trigraphs
 # The standard headers a HumanEval solution reaches for; bits/stdc++.h would cost ~1 s more per compile.
 HEADERS = (
     "algorithm",
@@ -137,36 +140,17 @@ CPP_RESERVED = frozenset(
 
 def c_string(value: str, language: str) -> str:
     """A C/C++ string literal; octal escapes (always 3 digits) so no following character is swallowed."""
-    out = []
-    for ch in value:
-        if ch == "\0":
-            raise Untranslatable("nul_in_string", f"{language} strings end at NUL")
-        if ch in _C_ESCAPES:
-            out.append(_C_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\{ord(ch):03o}")
-        elif ch == "?":
-            out.append("\\?")  # no trigraphs
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return quote_string(value, _C_ESCAPES, "\\{:03o}", nul=f"{language} strings end at NUL")
 
 
 def c_float(value: float, language: str) -> str:
-    if math.isnan(value):
-        raise Untranslatable("nan_value", "NaN never equals itself")
-    if math.isinf(value):
-        return "INFINITY" if value > 0 else "-INFINITY"
-    text = repr(value)
-    return text if any(c in text for c in ".e") else f"{text}.0"
+    return float_repr(value, inf="INFINITY")
 
 
 def c_int(value: int, ty: PyType | None, language: str) -> str:
     if ty is not None and ty.name == "float":
         return c_float(float(value), language)
-    if abs(value) > _LONG_MAX:
-        raise Untranslatable("int_out_of_range", f"{value} does not fit {language}'s 64-bit long")
-    return str(value)
+    return str(check_int_range(value, -_LONG_MAX, _LONG_MAX, f"does not fit {language}'s 64-bit long"))
 
 
 class Cpp(Language):
@@ -174,6 +158,8 @@ class Cpp(Language):
     multipl_e_name = "cpp"
     file_ext = "cpp"
     runtime = "g++"
+    debian_packages = ("g++",)
+    probe_program = "#include <cassert>\nint main() { assert(true); }\n"
     stop_tokens = ("\n}",)
     harness_marker = "}\nint main() {"
     terms = Terms(

@@ -29,10 +29,10 @@ def execute(
     lang: Language, program: str, *, limits: Limits | None = None, sandbox: Sandbox | None = None
 ) -> Execution:
     """Run one complete program (prompt + completion + harness) in `lang`'s runtime and classify it.
-    `limits` default to the sandbox's configured ones, adjusted by the language."""
-    from stages.sandbox import default_sandbox
+    `sandbox` defaults to one with the default params; `limits` to the sandbox's, adjusted by the language."""
+    from stages.sandbox import sandbox_for
 
-    sb = sandbox or default_sandbox()
+    sb = sandbox or sandbox_for()
     path = lang.program_file
     compile_argv = lang.compile_argv(path)
     run_limits = lang.limits(limits or sb.params.limits)

@@ -11,7 +11,6 @@ space than it uses, so runs get a larger address-space limit.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,8 @@ from stages.languages.base import (
     Status,
     Terms,
     Untranslatable,
+    check_int_range,
+    float_repr,
     require_type,
 )
 from stages.languages.types import PyType
@@ -119,6 +120,9 @@ class Go(Language):
     multipl_e_name = "go"
     file_ext = "go"
     runtime = "go"
+    debian_packages = ("golang-go",)
+    probe_program = "package main\n\nfunc main() {}\n"
+    version_flag = "version"
     stop_tokens = ("\nfunc", "struct", "\n// ")
     harness_marker = "\nfunc main() {"
     terms = Terms(
@@ -195,17 +199,10 @@ class Go(Language):
     def gen_int(self, value: int, ty: PyType | None) -> str:
         if ty is not None and ty.name == "float":
             return self.gen_float(float(value), ty)
-        if abs(value) > _INT_MAX:
-            raise Untranslatable("int_out_of_range", f"{value} does not fit Go's int")
-        return str(value)
+        return str(check_int_range(value, -_INT_MAX, _INT_MAX, "does not fit Go's int"))
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        if math.isnan(value):
-            raise Untranslatable("nan_value", "NaN never equals itself")
-        if math.isinf(value):
-            raise Untranslatable("inf_value", "Go has no infinity literal")
-        text = repr(value)
-        return text if any(c in text for c in ".e") else f"{text}.0"
+        return float_repr(value, inf=None)  # Go has no infinity literal
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
         # JSON string escapes (\\n, \\", \\uXXXX for other control characters) are Go string escapes too.

@@ -10,17 +10,20 @@ address-space limit and a small, fixed heap.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
     Untranslatable,
+    check_int_range,
+    float_repr,
+    quote_string,
     require_type,
 )
 from stages.languages.translate import CANDIDATE
@@ -52,7 +55,6 @@ IMPORTS = (
     "java.util.stream.*",
     "java.math.*",
 )
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _BOXED = {"int": "Long", "float": "Double", "str": "String", "bool": "Boolean"}
 _PRIMITIVE = {"int": "long", "float": "double", "str": "String", "bool": "boolean"}
 PAIR = "    record Pair<A, B>(A first, B second) {}\n"
@@ -124,6 +126,8 @@ class Java(Language):
     multipl_e_name = "java"
     file_ext = "java"
     runtime = "java"
+    debian_packages = ("default-jdk-headless",)
+    probe_program = "class Problem { public static void main(String[] args) { assert true; } }\n"
     stop_tokens = ("\n    }\n",)
     harness_marker = "    }\n    public static void main(String[] args) {"
     terms = Terms(
@@ -211,29 +215,15 @@ class Java(Language):
     def gen_int(self, value: int, ty: PyType | None) -> str:
         if ty is not None and ty.name == "float":
             return self.gen_float(float(value), ty)
-        if abs(value) > _LONG_MAX:
-            raise Untranslatable("int_out_of_range", f"{value} does not fit Java's long")
+        check_int_range(value, -_LONG_MAX, _LONG_MAX, "does not fit Java's long")
         return f"{value}l" if value >= 0 else f"(long){value}l"
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        if math.isnan(value):
-            raise Untranslatable("nan_value", "NaN never equals itself")
-        if math.isinf(value):
-            return "Double.POSITIVE_INFINITY" if value > 0 else "Double.NEGATIVE_INFINITY"
-        text = repr(value)
-        return text if any(c in text for c in ".e") else f"{text}.0"
+        return float_repr(value, inf="Double.POSITIVE_INFINITY", neg_inf="Double.NEGATIVE_INFINITY")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                # Octal, not \\u: javac turns \\u000a into a real line break before it reads the literal.
-                out.append(f"\\{ord(ch):03o}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        # Octal, not \\u: javac turns \\u000a into a real line break before it reads the literal.
+        return quote_string(value, BASIC_ESCAPES, "\\{:03o}")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         name = self.type_name(ty)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from stages.languages.base import (
     Status,
     Terms,
     Untranslatable,
+    check_int_range,
     float_repr,
 )
 from stages.languages.types import PyType
@@ -90,6 +90,8 @@ class JavaScript(Language):
     multipl_e_name = "js"
     file_ext = "js"
     runtime = "node"
+    debian_packages = ("nodejs",)
+    probe_program = "require('node:assert').ok(true);\n"
     stop_tokens = ("\nfunction ", "\n/*", "\n//", "\nconsole.log")
     harness_marker = "\nconst assert = require('node:assert');"
     terms = Terms(
@@ -142,13 +144,9 @@ class JavaScript(Language):
         return "true" if value else "false"
 
     def gen_int(self, value: int, ty: PyType | None) -> str:
-        if abs(value) > _SAFE_INT:
-            raise Untranslatable("int_out_of_range", f"{value} is not exact as a JavaScript number")
-        return str(value)
+        return str(check_int_range(value, -_SAFE_INT, _SAFE_INT, "is not exact as a JavaScript number"))
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        if math.isnan(value):
-            raise Untranslatable("nan_value", "NaN never equals itself")
         return float_repr(value, inf="Infinity")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:

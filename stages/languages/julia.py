@@ -9,26 +9,29 @@ match a typed parameter; integers in float positions get a decimal point.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
+    TranslateDefaults,
     Untranslatable,
+    check_int_range,
+    float_repr,
+    quote_string,
 )
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
     from stages.sandbox import RawResult
 
-_INT_LIMIT = 2**63
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "$": "\\$"}
+_ESCAPES = {**BASIC_ESCAPES, "$": "\\$"}  # `$` would interpolate
 _SYNTAX = re.compile(r"\bParseError\b|^ERROR: (LoadError: )?syntax: ", re.MULTILINE)
 JULIA_RESERVED = frozenset(
     [
@@ -79,6 +82,9 @@ class Julia(Language):
     multipl_e_name = "jl"
     file_ext = "jl"
     runtime = "julia"
+    debian_packages = ()  # none: see install_hint
+    probe_program = "using Test\n@test 1 + 1 == 2\n"
+    translate_defaults = TranslateDefaults(multipl_t=True)
     stop_tokens = ("\nfunction", "\nmacro", "\n\n")
     harness_marker = "\nusing Test"
     terms = Terms(
@@ -91,6 +97,13 @@ class Julia(Language):
         false="false",
     )
     reserved = JULIA_RESERVED
+
+    @property
+    def install_hint(self) -> str:
+        return (
+            "Julia has no Debian package: install it from julialang.org, put `julia` on PATH and list its "
+            "install dir in sandbox.extra_ro_paths"
+        )
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, "--startup-file=no", "--history-file=no", path]
@@ -160,28 +173,13 @@ class Julia(Language):
     def gen_int(self, value: int, ty: PyType | None) -> str:
         if ty is not None and ty.name == "float":
             return self.gen_float(float(value), ty)
-        if not -_INT_LIMIT <= value < _INT_LIMIT:
-            raise Untranslatable("int_out_of_range", f"{value} does not fit Julia's Int64")
-        return str(value)
+        return str(check_int_range(value, -(2**63), 2**63 - 1, "does not fit Julia's Int64"))
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        if math.isnan(value):
-            raise Untranslatable("nan_value", "NaN never equals itself")
-        if math.isinf(value):
-            return "Inf" if value > 0 else "-Inf"
-        text = repr(value)
-        return text if any(c in text for c in ".e") else f"{text}.0"
+        return float_repr(value, inf="Inf")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                out.append(f"\\x{ord(ch):02x}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        return quote_string(value, _ESCAPES, "\\x{:02x}")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         element = ty.element() if ty is not None else None

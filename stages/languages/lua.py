@@ -7,22 +7,24 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
+    TranslateDefaults,
     Untranslatable,
+    check_int_range,
     contains_float,
     float_repr,
+    quote_string,
 )
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
     from stages.sandbox import RawResult
 
-_INT_LIMIT = 2**63  # Lua 5.4 integers are 64-bit
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 # A load (parse) error: `lua5.4: main.lua:3: unexpected symbol near 'end'` with no stack traceback.
 _LOAD_ERROR = re.compile(r"^\S+: [^\n]*:\d+: ", re.MULTILINE)
 
@@ -32,6 +34,10 @@ class Lua(Language):
     multipl_e_name = "lua"
     file_ext = "lua"
     runtime = "lua5.4"
+    debian_packages = ("lua5.4", "lua-unit")
+    probe_program = "local lu = require('luaunit')\n"
+    version_flag = "-v"
+    translate_defaults = TranslateDefaults(multipl_t=True)
     stop_tokens = ("\nlocal", "\nfunction", "\n--", "\n\n")
     harness_marker = "\nlu = require('luaunit')"
     terms = Terms(
@@ -102,23 +108,13 @@ class Lua(Language):
         return "true" if value else "false"
 
     def gen_int(self, value: int, ty: PyType | None) -> str:
-        if not -_INT_LIMIT <= value < _INT_LIMIT:
-            raise Untranslatable("int_out_of_range", f"{value} does not fit Lua's 64-bit integers")
-        return str(value)
+        return str(check_int_range(value, -(2**63), 2**63 - 1, "does not fit Lua's 64-bit integers"))
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
         return float_repr(value, inf="math.huge")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                out.append(f"\\{ord(ch):03d}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        return quote_string(value, BASIC_ESCAPES, "\\{:03d}")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         if any(v is None for v in values):

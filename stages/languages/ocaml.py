@@ -8,18 +8,22 @@ parenthesised, since `f -1` is a subtraction in OCaml.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
+    TranslateDefaults,
     Untranslatable,
+    check_int_range,
+    float_repr,
+    quote_string,
     require_type,
 )
 from stages.languages.types import PyType
@@ -27,8 +31,6 @@ from stages.languages.types import PyType
 if TYPE_CHECKING:
     from stages.sandbox import RawResult
 
-_INT_LIMIT = 2**62  # OCaml ints are 63-bit
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 # A compile-time error of the toplevel (syntax or type): `File "main.ml", line 3, ...` then `Error: ...`.
 _COMPILE_ERROR = re.compile(r"^Error: ", re.MULTILINE)
 OCAML_RESERVED = frozenset(
@@ -100,6 +102,10 @@ class OCaml(Language):
     multipl_e_name = "ml"
     file_ext = "ml"
     runtime = "ocaml"
+    debian_packages = ("ocaml-nox",)
+    probe_program = "let () = assert (1 + 1 = 2)\n"
+    # Type annotations make OCaml longer: the embedded run's 64 tokens become 96.
+    translate_defaults = TranslateDefaults(multipl_t=True, max_tokens_scale=1.5)
     stop_tokens = ("\n\n", "\n(*", "\ntype", "\nlet")
     harness_marker = "\nlet assertions"
     terms = Terms(
@@ -180,29 +186,15 @@ class OCaml(Language):
     def gen_int(self, value: int, ty: PyType | None) -> str:
         if ty is not None and ty.name == "float":
             return self.gen_float(float(value), ty)
-        if not -_INT_LIMIT <= value < _INT_LIMIT:
-            raise Untranslatable("int_out_of_range", f"{value} does not fit OCaml's 63-bit int")
+        check_int_range(value, -(2**62), 2**62 - 1, "does not fit OCaml's 63-bit int")
         return str(value) if value >= 0 else f"({value})"
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        if math.isnan(value):
-            raise Untranslatable("nan_value", "NaN never equals itself")
-        if math.isinf(value):
-            return "infinity" if value > 0 else "neg_infinity"
-        text = repr(value)
-        text = text if any(c in text for c in ".e") else f"{text}."
-        return f"({text})" if value < 0 else text
+        text = float_repr(value, inf="infinity", neg_inf="neg_infinity")
+        return f"({text})" if value < 0 and text != "neg_infinity" else text
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                out.append(f"\\{ord(ch):03d}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        return quote_string(value, BASIC_ESCAPES, "\\{:03d}")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         return "[" + "; ".join(items) + "]"

@@ -36,13 +36,20 @@ class Python(Language):
     )
     reserved = frozenset(keyword.kwlist)
     verbatim_source = True
+    # scripts/setup.sh runs on python3 itself, so there is nothing for it to install.
+    debian_packages = ()
+    probe_program = "print(1)\n"
+
+    @property
+    def install_hint(self) -> str:
+        return "install Debian python3 (scripts/setup.sh needs it before anything else)"
 
     def run_argv(self, path: str) -> list[str]:
-        # The sandbox's interpreter lives in a system dir: a venv or pyenv python is invisible inside bwrap,
-        # and pyenv's shim costs 100-200 ms a spawn.
-        from stages.sandbox import default_sandbox
+        # The sandbox's interpreter (sandbox.python) lives in a system dir: a venv or pyenv python is invisible
+        # inside bwrap, and pyenv's shim costs 100-200 ms a spawn.
+        from stages.sandbox import PYTHON
 
-        return [default_sandbox().params.python, path]
+        return [PYTHON, path]
 
     def classify(self, raw: RawResult) -> Status:
         common = self.classify_common(raw)

@@ -7,13 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
+    BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
     Signature,
     Status,
     Terms,
+    TranslateDefaults,
     Untranslatable,
+    check_int_range,
     float_repr,
+    quote_string,
 )
 from stages.languages.types import PyType
 
@@ -22,7 +26,6 @@ if TYPE_CHECKING:
 
 _MIN_NOFILE = 256
 _DOUBLE_EXACT = 2**53  # R has no 64-bit integers: whole numbers are doubles, exact up to 2^53
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _SYNTAX = re.compile(r"^Error: unexpected |unexpected end of input", re.MULTILINE)
 _ASSERTION = re.compile(r" is not TRUE$| are not all TRUE$", re.MULTILINE)
 
@@ -32,6 +35,9 @@ class R(Language):
     multipl_e_name = "r"
     file_ext = "r"
     runtime = "Rscript"
+    debian_packages = ("r-base-core",)
+    probe_program = "stopifnot(TRUE)\n"
+    translate_defaults = TranslateDefaults(multipl_t=True)
     stop_tokens = ("\n#", "\n```")
     harness_marker = "\ntest_humaneval <- function()"
     terms = Terms(
@@ -110,25 +116,13 @@ class R(Language):
         return "TRUE" if value else "FALSE"
 
     def gen_int(self, value: int, ty: PyType | None) -> str:
-        if abs(value) > _DOUBLE_EXACT:
-            raise Untranslatable("int_out_of_range", f"{value} is not exact as an R double")
-        return str(value)
+        return str(check_int_range(value, -_DOUBLE_EXACT, _DOUBLE_EXACT, "is not exact as an R double"))
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
         return float_repr(value, inf="Inf")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch == "\0":
-                raise Untranslatable("nul_in_string", "R strings cannot hold NUL")
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                out.append(f"\\x{ord(ch):02x}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        return quote_string(value, BASIC_ESCAPES, "\\x{:02x}", nul="R strings cannot hold NUL")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         """Atomic vectors `c(...)` for lists of one atomic kind (numbers, strings or booleans), as R code

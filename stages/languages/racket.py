@@ -12,13 +12,22 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from stages.languages.base import FLOAT_TOLERANCE, Language, Signature, Status, Terms, float_repr
+from stages.languages.base import (
+    BASIC_ESCAPES,
+    FLOAT_TOLERANCE,
+    Language,
+    Signature,
+    Status,
+    Terms,
+    TranslateDefaults,
+    float_repr,
+    quote_string,
+)
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
     from stages.sandbox import RawResult
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 # Errors raised while reading or expanding the module, before any of it runs: compile errors.
 _COMPILE_ERROR = re.compile(
     r"read-syntax: |\bread: |: bad syntax\b|: unbound identifier\b|: duplicate (argument|definition)"
@@ -30,6 +39,9 @@ class Racket(Language):
     multipl_e_name = "rkt"
     file_ext = "rkt"
     runtime = "racket"
+    debian_packages = ("racket",)
+    probe_program = "#lang racket\n(require rackunit)\n"
+    translate_defaults = TranslateDefaults(multipl_t=True)
     stop_tokens = ("\n(define ", "\n#|", "\n;", "\n(")
     harness_marker = "\n(require rackunit)"
     terms = Terms(
@@ -75,18 +87,10 @@ class Racket(Language):
         return str(value)
 
     def gen_float(self, value: float, ty: PyType | None) -> str:
-        return float_repr(value, inf="+inf.0").replace("-+inf.0", "-inf.0")
+        return float_repr(value, inf="+inf.0", neg_inf="-inf.0")
 
     def gen_str(self, value: str, ty: PyType | None) -> str:
-        out = []
-        for ch in value:
-            if ch in _ESCAPES:
-                out.append(_ESCAPES[ch])
-            elif ord(ch) < 32 or ord(ch) == 127:
-                out.append(f"\\u{ord(ch):04x}")
-            else:
-                out.append(ch)
-        return '"' + "".join(out) + '"'
+        return quote_string(value, BASIC_ESCAPES, "\\u{:04x}")
 
     def gen_list(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         return f"(list {' '.join(items)})" if items else "(list)"

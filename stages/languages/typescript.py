@@ -156,6 +156,12 @@ class TypeScript(JavaScript):
     multipl_e_name = "ts"
     file_ext = "ts"
     harness_marker = "\ndeclare var require: any;"
+    debian_packages = ("nodejs", "npm")
+    probe_program = "declare var require: any;\nrequire('node:assert').ok(true as boolean);\n"
+
+    @property
+    def install_hint(self) -> str:
+        return "run `bash scripts/setup.sh` (it installs the Debian packages nodejs, npm, then TypeScript into .tools/)"
 
     def program_files(self, program: str) -> dict[str, str]:
         js, errors = _stripper.strip(program)

@@ -20,6 +20,7 @@ from stages.environment import generation_runtime
 from stages.llm.base import Backend, Completion, RawOutput, Request
 from stages.llm.cache import CompletionCache, Entry, PromptSpec, digest
 from stages.llm.config import LLMParams, Sampling
+from stages.llm.identity import IDENTITY_FILE, read_identity
 from stages.llm.text import cut_at_stop, extract_code
 from stages.records.io import write_json
 
@@ -41,8 +42,6 @@ def model_identity(params: LLMParams, model_dir: str) -> dict[str, Any]:
     For the `openai` backend with an explicit `llm.openai.model` and no prepared folder, the served model's name
     and the server's URL stand in for it.
     """
-    from stages.prepare_model import IDENTITY_FILE, read_identity
-
     folder = Path(model_dir) if model_dir else None
     if folder is not None and (folder / IDENTITY_FILE).exists():
         identity = dict(read_identity(folder))

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
-
 from stages.llm.base import Backend
 from stages.llm.config import BACKEND_NAMES, LLMParams
+from stages.registry import Registry
 
-BACKENDS: dict[str, str] = {
-    "hf": "stages.llm.hf:HFBackend",
-    "vllm": "stages.llm.vllm:VLLMBackend",
-    "openai": "stages.llm.openai:OpenAIBackend",
-}
-assert set(BACKENDS) == set(BACKEND_NAMES), (
-    "config.BACKEND_NAMES and the registry must list the same backends"
+BACKENDS: Registry[type[Backend]] = Registry(
+    "llm backend",
+    {
+        "hf": "stages.llm.hf:HFBackend",
+        "vllm": "stages.llm.vllm:VLLMBackend",
+        "openai": "stages.llm.openai:OpenAIBackend",
+    },
 )
+if set(BACKENDS) != set(BACKEND_NAMES):  # config validates the name before any backend module is imported
+    raise ImportError("stages.llm.config.BACKEND_NAMES and the registry must list the same backends")
 
 
 def backend_class(name: str) -> type[Backend]:
-    try:
-        target = BACKENDS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown llm backend {name!r}; known backends: {', '.join(sorted(BACKENDS))}"
-        ) from None
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+    return BACKENDS.load(name)
 
 
 def load_backend(params: LLMParams, model_dir: str) -> Backend:

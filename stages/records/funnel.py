@@ -10,21 +10,27 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from stages.records.io import write_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+# Where `polyforge funnel` looks by default; stages write where their params say.
 FUNNEL_DIR = Path("reports/funnel")
 
 
 class Funnel:
-    """Counts what a stage saw, kept and dropped. Reasons are short snake_case names that say why."""
+    """Counts what a stage saw, kept and dropped. Reasons are short snake_case names that say why.
 
-    def __init__(self, stage: str) -> None:
+    `path` is where the stage's params put it (written by the stage entry point, stages/stage.py)."""
+
+    def __init__(self, stage: str, path: str | os.PathLike[str] | None = None) -> None:
         self.stage = stage
+        self.path = Path(path) if path is not None else None
         self.rows_in = 0
         self.rows_out = 0
         self.dropped: Counter[str] = Counter()
@@ -42,6 +48,23 @@ class Funnel:
         if example_id is not None and reason not in self.examples:
             self.examples[reason] = example_id
 
+    def sift(
+        self,
+        items: Iterable[T],
+        verdict: Callable[[T], str | None],
+        example: Callable[[T], str | None] = lambda item: item.get("id") if isinstance(item, dict) else None,
+    ) -> Iterator[T]:
+        """Each item seen, then kept when `verdict` returns None, else dropped under the reason it returns, with
+        `example(item)` (a row's id) as the reason's example."""
+        for item in items:
+            self.seen()
+            reason = verdict(item)
+            if reason is None:
+                self.kept()
+                yield item
+            else:
+                self.drop(reason, example(item))
+
     def note(self, key: str, value: Any) -> None:
         """Any other figure worth keeping beside the counts (e.g. pass rate, a version)."""
         self.extra[key] = value
@@ -57,7 +80,10 @@ class Funnel:
         }
 
     def write(self, path: str | os.PathLike[str] | None = None) -> Path:
-        path = Path(path) if path else FUNNEL_DIR / f"{self.stage}.json"
+        if path is None and self.path is None:
+            raise ValueError(f"funnel {self.stage}: no path to write to (give one, or Funnel(stage, path))")
+        path = Path(path) if path is not None else self.path
+        assert path is not None
         write_json(path, self.to_dict())
         dropped = ", ".join(f"{k}={v}" for k, v in sorted(self.dropped.items())) or "none"
         log.info("%s: %d in, %d out; dropped: %s", self.stage, self.rows_in, self.rows_out, dropped)

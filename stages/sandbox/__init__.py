@@ -1,16 +1,10 @@
-"""Sandboxed execution of untrusted programs: `run()` returns a `RawResult`; languages classify it."""
+"""Sandboxed execution of untrusted programs: `Sandbox.run()` returns a `RawResult`; languages classify it.
 
-from stages.sandbox.engine import Sandbox, SandboxError, configure, default_sandbox, run
+A stage builds its sandbox from the `sandbox` section (`sandbox_for(params)`, once per process) and passes it,
+or the params to build it from, to whatever runs programs."""
+
+from stages.sandbox.engine import PYTHON, Sandbox, SandboxError, sandbox_for
 from stages.sandbox.limits import Limits, SandboxParams
 from stages.sandbox.result import RawResult
 
-__all__ = [
-    "Limits",
-    "RawResult",
-    "Sandbox",
-    "SandboxError",
-    "SandboxParams",
-    "configure",
-    "default_sandbox",
-    "run",
-]
+__all__ = ["PYTHON", "Limits", "RawResult", "Sandbox", "SandboxError", "SandboxParams", "sandbox_for"]

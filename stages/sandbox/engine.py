@@ -51,6 +51,11 @@ class SandboxError(RuntimeError):
     """The sandbox cannot run anything as configured (e.g. isolation: bwrap where bwrap does not work)."""
 
 
+# In an argv, "the sandbox's Python interpreter" (`SandboxParams.python`): a language module names it without
+# knowing how the sandbox was configured.
+PYTHON = "{sandbox.python}"
+
+
 class Sandbox:
     """Runs commands under one `SandboxParams`. Thread-safe; each concurrent run leases its own uid."""
 
@@ -115,7 +120,7 @@ class Sandbox:
                 "sandbox.run: argv is empty; pass the program and its arguments, e.g. ['python3', 'x.py']"
             )
         limits = limits or self.params.limits
-        argv = tuple(argv)
+        argv = tuple(self.params.python if arg == PYTHON else arg for arg in argv)
         isolation = self.isolation
         with self._uids.lease() if self._as_root else _no_uid() as uid:
             workdir = self._make_workdir(uid, isolation)
@@ -494,40 +499,19 @@ class _no_uid:
         return None
 
 
-_default: Sandbox | None = None
-_default_lock = threading.Lock()
+# One Sandbox per SandboxParams per process: a worker builds it on its first task and reuses it (its uid pool and
+# resident bwraps) for every later task with the same params. Passed explicitly everywhere; nothing configures it.
+_built: dict[SandboxParams, Sandbox] = {}
+_built_lock = threading.Lock()
 
 
-def configure(params: SandboxParams) -> Sandbox:
-    """Make `params` (the `sandbox` section of params.yaml) the settings of `run()` in this process."""
-    global _default
-    with _default_lock:
-        _default = Sandbox(params)
-    return _default
+def sandbox_for(params: SandboxParams | None = None) -> Sandbox:
+    """The sandbox of this process for `params` (default: the defaults), built on first use."""
+    params = params or SandboxParams()
+    with _built_lock:
+        if params not in _built:
+            _built[params] = Sandbox(params)
+        return _built[params]
 
 
-def default_sandbox() -> Sandbox:
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = Sandbox()
-    return _default
-
-
-def run(
-    argv: Sequence[str],
-    *,
-    files: Mapping[str, str | bytes] | None = None,
-    limits: Limits | None = None,
-    env: Mapping[str, str] | None = None,
-    compile_argv: Sequence[str] | None = None,
-    runtime: str | None = None,
-) -> RawResult:
-    """Run one command in the sandbox configured for this process (`configure()`, else the defaults)."""
-    return default_sandbox().run(
-        argv, files=files, limits=limits, env=env, compile_argv=compile_argv, runtime=runtime
-    )
-
-
-__all__ = ["Sandbox", "SandboxError", "configure", "default_sandbox", "run"]
+__all__ = ["PYTHON", "Sandbox", "SandboxError", "sandbox_for"]

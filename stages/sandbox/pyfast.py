@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stages.sandbox.engine import Sandbox, default_sandbox
+from stages.sandbox.engine import Sandbox, sandbox_for
 from stages.sandbox.limits import Limits
 from stages.sandbox.result import RawResult
 
@@ -62,7 +62,7 @@ def run_snippets(
     sandbox: Sandbox | None = None,
 ) -> list[SnippetResult]:
     """One verdict per snippet, in order. `limits.wall_s` and `limits.cpu_s` apply to each snippet."""
-    sb = sandbox or default_sandbox()
+    sb = sandbox or sandbox_for()
     limits = limits or sb.params.limits
     results: dict[int, SnippetResult] = {}
     start = 0
@@ -163,7 +163,7 @@ def run_snippets_isolated(
     prelude: str, snippets: Sequence[str], limits: Limits | None = None, *, sandbox: Sandbox | None = None
 ) -> list[SnippetResult]:
     """The reference path: each snippet in its own interpreter, as the file `prelude + "\\n" + snippet`."""
-    sb = sandbox or default_sandbox()
+    sb = sandbox or sandbox_for()
     limits = (limits or sb.params.limits).override(output_cap=REFERENCE_OUTPUT_CAP)
     out = []
     for snippet in snippets:

@@ -1,8 +1,9 @@
 """Judge a function's generated asserts: each one alone (the sandbox's Python fast path), coverage of the
 function's own lines under the passing ones, and the argument/return types seen while they ran.
 
-`check_function` is what the executor maps over functions: it takes and returns plain dicts, so results can be
-cached by content and shipped to Ray workers.
+`check_function` is what the executor maps over functions (bound to the sandbox params with functools.partial,
+so they are part of every cached result's key): it takes and returns plain dicts, so results can be cached by
+content and shipped to Ray workers. Each worker builds its sandbox once (`sandbox_for`) and reuses it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import ast
 import json
 from typing import Any
 
-from stages.sandbox import Limits, SandboxParams, configure, default_sandbox, run
+from stages.sandbox import Limits, Sandbox, SandboxParams, sandbox_for
 from stages.sandbox.pyfast import FunctionNotFound, covered_percent, function_lines, run_snippets
 
 # Prints, for every outermost call of the function under test, repr() of its arguments and of its result.
@@ -47,18 +48,18 @@ def prelude_of(row: dict[str, Any]) -> str:
     return f"{imports}\n\n{row['code']}" if imports else row["code"]
 
 
-def check_function(item: dict[str, Any]) -> dict[str, Any]:
-    """item: prelude, name, asserts, sandbox (SandboxParams as a dict), assert_wall_s.
+def check_function(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, Any]:
+    """item: prelude, name, asserts, assert_wall_s; sandbox: SandboxParams as a dict.
 
     Returns passing and failing asserts (with status and error), coverage percent of the passing set, and the
     observed argument and return types as strings (PyType syntax, "" when unknown).
     """
     from stages.params import build
 
-    configure(build(SandboxParams, item["sandbox"], where="sandbox"))
-    limits = default_sandbox().params.limits.override(wall_s=item["assert_wall_s"])
+    sb = sandbox_for(build(SandboxParams, sandbox, where="sandbox"))
+    limits = sb.params.limits.override(wall_s=item["assert_wall_s"])
     prelude, name, asserts = item["prelude"], item["name"], item["asserts"]
-    results = run_snippets(prelude, asserts, limits, cover=True) if asserts else []
+    results = run_snippets(prelude, asserts, limits, cover=True, sandbox=sb) if asserts else []
     passing = [a for a, r in zip(asserts, results, strict=True) if r.status == "ok"]
     failing = [
         {"test": a, "status": r.status, "error": r.error}
@@ -74,7 +75,7 @@ def check_function(item: dict[str, Any]) -> dict[str, Any]:
         if result.status == "ok":
             executed |= result.lines
     coverage = covered_percent(executed, statements) if passing else 0.0
-    param_types, return_type = observe_types(prelude, name, passing, limits) if passing else ([], "")
+    param_types, return_type = observe_types(prelude, name, passing, limits, sb) if passing else ([], "")
     return {
         "passing": passing,
         "failing": failing,
@@ -84,14 +85,16 @@ def check_function(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def observe_types(prelude: str, name: str, tests: list[str], limits: Limits) -> tuple[list[str], str]:
+def observe_types(
+    prelude: str, name: str, tests: list[str], limits: Limits, sandbox: Sandbox
+) -> tuple[list[str], str]:
     """Run the passing tests once more through a wrapper that records the values the function saw."""
     from stages.languages.types import observed_types
+    from stages.sandbox import PYTHON
 
     probe = TYPE_PROBE.format(name=name, tests=tests, max_calls=MAX_PROBED_CALLS)
-    python = default_sandbox().params.python
-    raw = run(
-        [python, "-I", "probe.py"],
+    raw = sandbox.run(
+        [PYTHON, "-I", "probe.py"],
         files={"probe.py": f"{prelude}\n{probe}"},
         limits=limits.override(wall_s=limits.wall_s * max(1, len(tests)), output_cap=PROBE_OUTPUT_CAP),
     )

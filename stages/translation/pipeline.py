@@ -1,8 +1,8 @@
 """translate@LANG from tested functions to written outputs: tasks, adaptive rounds, rows, decontamination.
 
 `translate()` takes the generator and the executor as arguments (the stage passes the real ones; tests may pass
-their own), and returns the rows and the funnel; `run_stage()` wires in the configured ones and writes every
-output. The funnel counts candidates: rows_in are the candidates drawn, rows_out the translations written, and
+their own), and returns the rows and the funnel; `run_language()` wires in the configured ones, writes every
+output and returns the funnel (the stage entry point writes it to `settings.funnel_path`). The funnel counts candidates: rows_in are the candidates drawn, rows_out the translations written, and
 each candidate that is not written is dropped under one reason (its status, a duplicate, a decontamination
 match). Function-level figures (functions in, prompts built, tests compiled, ...) are notes beside the counts.
 """
@@ -10,12 +10,12 @@ match). Function-level figures (functions in, prompts built, tests compiled, ...
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from stages import languages
@@ -26,6 +26,7 @@ from stages.translation.dedup import BANNED_WORD, EXACT_DUPLICATE, KEPT, NEAR_DU
 from stages.translation.rounds import BEYOND_QUOTA, NOT_PASSING, FunctionDraw, Sample, run_rounds
 from stages.translation.rows import clean, funnel_plot, sft_view, translation_row
 from stages.translation.runner import check_runtime, run_program
+from stages.translation.settings import LanguageSettings
 from stages.translation.tasks import TEMPLATE_VERSION, TranslationTask, build_task
 
 if TYPE_CHECKING:
@@ -33,15 +34,8 @@ if TYPE_CHECKING:
     from stages.decont import DecontReport
     from stages.llm import Completion, LLMParams, Sampling
     from stages.sandbox import SandboxParams
-    from stages.translate import LanguageSettings
 
 log = logging.getLogger(__name__)
-
-FUNNEL_DIR = Path("reports/funnel")
-PLOT_DIR = Path("reports/plots")
-# Generation records hold timings and cache figures that differ from run to run: a log, never a DVC out.
-GENERATION_DIR = Path("logs/generation")
-DECONT_DIR = Path("reports/decontamination")
 
 
 class CompletionSource(Protocol):
@@ -114,9 +108,10 @@ def translate(
     sandbox: SandboxParams,
 ) -> Translated:
     """Draw, run and select translations of `functions` (data/tested rows) into `lang`."""
-    funnel = Funnel(settings.stage)
+    funnel = Funnel(settings.stage, settings.funnel_path)
     tasks, parents = build_tasks(lang, functions, settings, funnel)
-    sandbox_dict = dataclasses.asdict(sandbox)
+    # Each worker builds the sandbox once from these params; they are part of every cached verdict's key.
+    run = functools.partial(run_program, sandbox=dataclasses.asdict(sandbox))
     statuses: Counter[str] = Counter()
 
     def draw(active: list[int], first: int, count: int) -> list[list[Sample]]:
@@ -125,16 +120,11 @@ def translate(
             prompts, count, settings.sampling, settings.stop, False, TEMPLATE_VERSION, first_index=first
         )
         items = [
-            {
-                "language": lang.name,
-                "program": tasks[i].program(c.text),
-                "sandbox": sandbox_dict,
-                "wall_s": settings.wall_s,
-            }
+            {"language": lang.name, "program": tasks[i].program(c.text), "wall_s": settings.wall_s}
             for i, samples in zip(active, completions, strict=True)
             for c in samples
         ]
-        results = iter(list(executor.map(run_program, items, cache="translate.run")))
+        results = iter(list(executor.map(run, items, cache="translate.run")))
         out: list[list[Sample]] = []
         for i, samples in zip(active, completions, strict=True):
             judged = []
@@ -251,13 +241,12 @@ def write_outputs(
         ("after ROUGE-L dedup", extra["after_dedup"]),
         ("after decontamination", written),
     ]
-    write_json(PLOT_DIR / f"{settings.report_name}.json", funnel_plot(steps))
-    funnel.write(FUNNEL_DIR / f"{settings.report_name}.json")
+    write_json(settings.plot_path, funnel_plot(steps))
 
 
-def run_stage(
+def run_language(
     settings: LanguageSettings, common: CommonParams, llm: LLMParams, sandbox: SandboxParams
-) -> None:
+) -> Funnel:
     """translate@LANG with the configured model, executor and sandbox; writes every output."""
     from stages.executors import make_executor
     from stages.llm import make_generator
@@ -280,9 +269,9 @@ def run_stage(
         make_executor(common) as executor,
     ):
         result = translate(lang, functions, settings, generator, executor, sandbox)
-        generator.write_record(GENERATION_DIR / f"{settings.report_name}.json")
+        generator.write_record(settings.generation_log)  # timings and cache figures: a log, not a DVC out
     rows, report = decontaminate(result.rows, settings, result.funnel)
-    report.write(DECONT_DIR / f"{settings.report_name}.json")
+    report.write(settings.decontamination_path)
     result.funnel.note("runtime", probe["versions"])
     write_outputs(rows, result.funnel, settings, common.shard_rows)
     extra = result.funnel.extra
@@ -303,3 +292,4 @@ def run_stage(
         extra["passing"],
         len(rows),
     )
+    return result.funnel

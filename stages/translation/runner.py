@@ -7,7 +7,6 @@ each language's `classify` knows its runtime's real behaviour.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from stages import languages
@@ -22,26 +21,19 @@ class RuntimeMissing(RuntimeError):
     """A target language's runtime is not installed: the message names it and says how to install it."""
 
 
-def _sandbox(params: dict[str, Any]) -> Any:
-    """The process's sandbox configured with `params`, built once per process and reused."""
-    from stages.params import build
-    from stages.sandbox import configure, default_sandbox
-
-    wanted = build(SandboxParams, params, where="sandbox")
-    current = default_sandbox()
-    return current if current.params == wanted else configure(wanted)
-
-
-def run_program(item: dict[str, Any]) -> dict[str, Any]:
-    """item: language, program, sandbox (SandboxParams as a dict), wall_s (0: the sandbox's limit).
-    Returns the status and the facts worth keeping (exit code, wall time, the start of stderr)."""
+def run_program(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, Any]:
+    """item: language, program, wall_s (0: the sandbox's limit); sandbox: SandboxParams as a dict (the executor
+    maps a functools.partial binding it). Returns the status and the facts worth keeping (exit code, wall time,
+    the start of stderr)."""
     from stages.languages.execute import execute
+    from stages.params import build
+    from stages.sandbox import sandbox_for
 
-    sandbox = _sandbox(item["sandbox"])
-    limits = sandbox.params.limits
+    sb = sandbox_for(build(SandboxParams, sandbox, where="sandbox"))
+    limits = sb.params.limits
     if item.get("wall_s"):
         limits = limits.override(wall_s=item["wall_s"], cpu_s=max(limits.cpu_s, int(2 * item["wall_s"]) + 1))
-    result = execute(languages.get(item["language"]), item["program"], limits=limits, sandbox=sandbox)
+    result = execute(languages.get(item["language"]), item["program"], limits=limits, sandbox=sb)
     return {
         "status": result.status.value,
         "exit_code": result.raw.exit_code,
@@ -52,12 +44,8 @@ def run_program(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_hint(lang: Language) -> str:
-    if lang.name == "julia":
-        return (
-            "Julia has no Debian package: install it from julialang.org, put `julia` on PATH and list its "
-            "install dir in sandbox.extra_ro_paths"
-        )
-    return f"run `bash scripts/setup.sh` (it installs {lang.runtime} through apt)"
+    """How to install `lang`'s runtime: each language module says (Julia has no Debian package)."""
+    return lang.install_hint
 
 
 def check_runtime(lang: Language, sandbox: SandboxParams) -> dict[str, Any]:
@@ -66,8 +54,9 @@ def check_runtime(lang: Language, sandbox: SandboxParams) -> dict[str, Any]:
     sig = Signature("probe", (Param("x", PyType("int")),), PyType("int"))
     program = lang.prompt(sig, ["runtime check"]) + lang.placeholder_body(sig)
     from stages.languages.execute import execute
+    from stages.sandbox import sandbox_for
 
-    result = execute(lang, program, sandbox=_sandbox(dataclasses.asdict(sandbox)))
+    result = execute(lang, program, sandbox=sandbox_for(sandbox))
     if result.status is Status.RUNTIME_MISSING:
         detail = result.raw.stderr.strip() or f"{lang.runtime} not found on PATH"
         raise RuntimeMissing(

@@ -186,8 +186,12 @@ def test_report_keeps_evidence_and_reports_merge(tmp_path, humaneval):
 
 
 def test_decontaminate_stage_filters_each_input_into_its_clean_dir(tmp_path):
+    import json
+
     from stages import decontaminate
+    from stages.common import CommonParams
     from stages.records import Source, new_row, read_rows, write_rows
+    from stages.stage import Context
 
     src = Source(dataset="stdlib", path="m.py")
     solution = PROBLEMS["HumanEval/12"]["canonical_solution"]
@@ -203,11 +207,13 @@ def test_decontaminate_stage_filters_each_input_into_its_clean_dir(tmp_path):
         inputs=(str(tmp_path / "functions"), str(tmp_path / "pairs")),
         out_root=str(tmp_path / "clean"),
         report=str(tmp_path / "report.json"),
+        funnel=str(tmp_path / "funnel.json"),
     )
-    funnel, report = decontaminate.run(params, shard_rows=10)
+    funnel = decontaminate.run(params, Context(common=CommonParams(shard_rows=10)))
+    report = json.loads((tmp_path / "report.json").read_text())
     assert list(read_rows(tmp_path / "clean/functions")) == [functions[0]]
     assert len(list(read_rows(tmp_path / "clean/pairs"))) == 1
     assert (funnel.rows_in, funnel.rows_out) == (3, 2)
-    assert [d["id"] for d in report.to_dict()["drops"]] == [functions[1]["id"]]
+    assert [d["id"] for d in report["drops"]] == [functions[1]["id"]]
     with pytest.raises(ParamsError, match="share a directory name"):
         decontaminate.DecontParams(inputs=("a/rows", "b/rows"))

@@ -27,7 +27,7 @@ def fail_on_three(value: int) -> int:
 
 def sandbox_uid(_: int) -> tuple[int, int]:
     """(worker pid, uid the sandboxed program ran as)."""
-    from stages.sandbox import run
+    from stages.sandbox import sandbox_for
 
-    result = run(["id", "-u"])
+    result = sandbox_for().run(["id", "-u"])
     return os.getpid(), int(result.stdout.strip())

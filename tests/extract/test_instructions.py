@@ -84,3 +84,20 @@ def test_docstring_instructions_are_children_of_their_functions(tmp_path):
     assert row["instruction"].startswith("Clamp x into [lo, hi].")
     assert "`def clamp(x, lo, hi):`" in row["instruction"]
     assert row["output"] == function["code"] and row["kind"] == "docstring"
+
+
+def test_codealpaca_jsonl_reads_records_and_fails_on_a_bad_line_naming_it(tmp_path):
+    from stages.records.io import RecordError
+
+    good = {"instruction": "Add two numbers.", "input": "", "output": "def add(a, b):\n    return a + b"}
+    path = tmp_path / "code_alpaca.jsonl"
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps(good | {"instruction": "Sum."}) + "\n")
+    params = CodeAlpacaParams(source="local", path=str(path))
+    rows = list(codealpaca_rows(params, Funnel("extract_instructions"), "s"))
+    assert [r["instruction"] for r in rows] == ["Add two numbers.", "Sum."]
+    one = tmp_path / "one.jsonl"  # a one-record JSONL file parses whole as an object: still JSONL
+    one.write_text(json.dumps(good) + "\n")
+    assert len(list(codealpaca_rows(CodeAlpacaParams(source="local", path=str(one)), Funnel("e"), "s"))) == 1
+    path.write_text(json.dumps(good) + "\n{broken\n")
+    with pytest.raises(RecordError, match=r"code_alpaca.jsonl:2: not valid JSON"):
+        list(codealpaca_rows(params, Funnel("extract_instructions"), "s"))

@@ -22,6 +22,7 @@ from stages.extract.sources import (
     local_files,
 )
 from stages.records import Funnel
+from stages.records.io import RecordError
 
 GOOD = '''\
 import re
@@ -97,7 +98,7 @@ def test_default_local_source_is_the_running_stdlib_without_site_packages():
     assert not any(rel.startswith(("site-packages/", "test/")) for rel in rels)
 
 
-def test_files_source_reads_jsonl_and_counts_bad_records(tmp_path):
+def test_files_source_reads_jsonl_and_counts_records_of_the_wrong_shape(tmp_path):
     path = tmp_path / "docs.jsonl.gz"
     records = [
         {
@@ -115,16 +116,28 @@ def test_files_source_reads_jsonl_and_counts_bad_records(tmp_path):
         },
     ]
     lines = [json.dumps(r) for r in records]
-    lines.insert(1, "{not json")
+    lines.insert(1, '["a record of the wrong shape"]')
     with gzip.open(path, "wt") as handle:
         handle.write("\n".join(lines) + "\n")
     params = SourceParams(kind="files", files=FilesSource(paths=(str(path),)))
     rows, functions, files = run(params, FilterParams(licenses=("mit",)))
     assert [r["name"] for r in rows] == ["split_words"]
     assert dict(files.dropped) == {"bad_record": 1, "no_content": 1}
+    assert files.examples["bad_record"] == "docs.jsonl.gz:2"
     assert dict(functions.dropped) == {LICENSE_NOT_ALLOWED: 1}
     assert rows[0]["lineage"]["source"]["repo"] == "a/b"
     assert rows[0]["lineage"]["source"]["license"] == "MIT"
+
+
+def test_files_source_fails_on_a_line_that_is_not_json_naming_file_and_line(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"content": GOOD}) + "\n\n{not json\n")
+    with pytest.raises(RecordError, match=r"docs.jsonl:3: not valid JSON"):
+        run(SourceParams(kind="files", files=FilesSource(paths=(str(path),))))
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(gzip.compress((json.dumps({"content": GOOD}) + "\n").encode() * 50)[:-20])
+    with pytest.raises(RecordError, match=r"cut.jsonl.gz:\d+: corrupt or truncated gzip"):
+        run(SourceParams(kind="files", files=FilesSource(paths=(str(truncated),))))
 
 
 def stack_parquet(path, contents):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stages import decontaminate, extract_functions, extract_instructions
-from stages.extract import manifest
+from stages import input_manifest as manifest
 from stages.extract.sources import LocalSource, SourceParams, python_identity
 from stages.records import read_rows
 

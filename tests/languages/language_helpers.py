@@ -13,36 +13,6 @@ from stages.languages.benchmark import Problem, compile_problem, humaneval_probl
 from stages.languages.execute import execute
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# How each runtime is installed, for skip messages.
-PACKAGES = {
-    "python": "Debian package python3",
-    "lua": "Debian packages lua5.4 and lua-unit",
-    "racket": "Debian package racket",
-    "r": "Debian package r-base-core",
-    "ocaml": "Debian package ocaml-nox",
-    "julia": "no Debian package: Julia from julialang.org, with `julia` on PATH",
-    "javascript": "Debian package nodejs",
-    "typescript": "Debian package nodejs and npm typescript in .tools/",
-    "c": "Debian package gcc",
-    "cpp": "Debian package g++",
-    "java": "Debian package default-jdk-headless",
-    "go": "Debian package golang-go",
-}
-# A program that proves the runtime (and its test library) works, per language.
-PROBES = {
-    "python": "print(1)\n",
-    "lua": "local lu = require('luaunit')\n",
-    "racket": "#lang racket\n(require rackunit)\n",
-    "r": "stopifnot(TRUE)\n",
-    "ocaml": "let () = assert (1 + 1 = 2)\n",
-    "julia": "using Test\n@test 1 + 1 == 2\n",
-    "javascript": "require('node:assert').ok(true);\n",
-    "typescript": "declare var require: any;\nrequire('node:assert').ok(true as boolean);\n",
-    "c": "#include <assert.h>\nint main(void) { assert(1); return 0; }\n",
-    "cpp": "#include <cassert>\nint main() { assert(true); }\n",
-    "java": "class Problem { public static void main(String[] args) { assert true; } }\n",
-    "go": "package main\n\nfunc main() {}\n",
-}
 _MARKER = re.compile(r"^\s*(?:--|;;|#|//|\(\*) ==== (HumanEval_\d+) (right|wrong)(?:\s*\*\))?\s*$")
 
 
@@ -50,11 +20,11 @@ _MARKER = re.compile(r"^\s*(?:--|;;|#|//|\(\*) ==== (HumanEval_\d+) (right|wrong
 def runtime_problem(name: str) -> str | None:
     """Why `name`'s runtime cannot run programs here, or None when it can."""
     lang = get(name)
-    result = execute(lang, PROBES[name])
+    result = execute(lang, lang.probe_program)
     if result.raw.runtime_missing:
-        return f"{name}: {result.raw.stderr[:200]} ({PACKAGES[name]}; run scripts/setup.sh)"
+        return f"{name}: {result.raw.stderr[:200]} ({lang.install_hint})"
     if result.raw.exit_code != 0:
-        return f"{lang.runtime} cannot load its test library ({PACKAGES[name]}): {result.raw.stderr[:200]}"
+        return f"{lang.runtime} cannot load its test library ({lang.install_hint}): {result.raw.stderr[:200]}"
     return None
 
 
@@ -76,9 +46,18 @@ def compiled(name: str, key: str) -> dict[str, object]:
     return compile_problem(get(name), humaneval()[key], doctests="transform", terminology="reworded").payload
 
 
+def fixture_path(name: str) -> Path:
+    """The right/wrong solution pairs of language `name`; fails the test, naming the file, when missing."""
+    found = sorted((FIXTURES / name).glob("solutions.*"))
+    if len(found) != 1:
+        expected = (FIXTURES / name / f"solutions.{get(name).file_ext}").relative_to(FIXTURES.parents[2])
+        pytest.fail(f"{name}: expected one fixture file {expected} (right/wrong pairs), found {len(found)}")
+    return found[0]
+
+
 def read_fixtures(name: str) -> dict[tuple[str, str], str]:
     """(problem key, "right" | "wrong") -> completion, from fixtures/<name>/solutions.*."""
-    (path,) = (FIXTURES / name).glob("solutions.*")
+    path = fixture_path(name)
     sections: dict[tuple[str, str], list[str]] = {}
     current: tuple[str, str] | None = None
     for line in path.read_text().splitlines():

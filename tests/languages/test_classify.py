@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from language_helpers import require_runtime
 
-from stages.languages import Status, get
+from stages.languages import Status, get, names
 from stages.languages.execute import execute_many
 from stages.sandbox import Limits, RawResult
 
@@ -38,6 +38,11 @@ PROGRAMS = {
         Status.EXCEPTION: "let f x = List.hd x\nlet assertions =\n  assert (f [] = 1);\n  ()\n",
         Status.SYNTAX_ERROR: "let f x =\n  (x + 1\n",
         Status.TIMEOUT: "let rec loop () = loop ()\nlet () = loop ()\n",
+    },
+    "julia": {
+        Status.EXCEPTION: 'f(x) = error("boom")\nf(1)\n',
+        Status.SYNTAX_ERROR: "function f(x)\n  (x + 1\nend\n",
+        Status.TIMEOUT: "while true end\n",
     },
     "javascript": {
         Status.EXCEPTION: "function f(x) {\n  return x.y.z;\n}\nf(1);\n",
@@ -73,12 +78,20 @@ PROGRAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def programs(name: str) -> dict[Status, str]:
+    """The known-status programs of `name`; a registered language without them fails, naming the table."""
+    if name not in PROGRAMS:
+        pytest.fail(f"{name}: no exception/syntax-error/timeout programs in PROGRAMS ({__file__})")
+    return PROGRAMS[name]
+
+
+@pytest.mark.parametrize("name", names())
 def test_runtime_errors_syntax_errors_and_timeouts(name: str) -> None:
+    cases = programs(name)
     lang = require_runtime(name)
-    expected = list(PROGRAMS[name])
+    expected = list(cases)
     limits = Limits(wall_s=3.0, cpu_s=10)
-    results = execute_many(lang, [PROGRAMS[name][s] for s in expected], limits=limits, workers=2)
+    results = execute_many(lang, [cases[s] for s in expected], limits=limits, workers=2)
     assert [r.status for r in results] == expected, [r.raw.stderr[:300] for r in results]
 
 
@@ -110,7 +123,7 @@ def test_racket_judges_by_total_stderr_bytes_not_the_kept_head() -> None:
     assert racket.classify(raw(0, stderr=failure)) is Status.ASSERTION_ERROR
 
 
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@pytest.mark.parametrize("name", names())
 def test_common_outcomes(name: str) -> None:
     lang = get(name)
     assert lang.classify(raw(None, timed_out=True)) is Status.TIMEOUT

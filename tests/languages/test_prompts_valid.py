@@ -9,12 +9,12 @@ import re
 import pytest
 from language_helpers import require_runtime
 
-from stages.languages import Untranslatable, get
+from stages.languages import Untranslatable, get, names
 from stages.languages.benchmark import compile_problem, humaneval_problems
 from stages.languages.cpp import HEADERS
 from stages.languages.java import JVM_FLAGS
 from stages.languages.translate import parse_prompt
-from stages.sandbox import default_sandbox
+from stages.sandbox import sandbox_for
 
 pytestmark = [pytest.mark.runtime]
 
@@ -88,8 +88,15 @@ DRIVERS = {
         "done\necho CHECKED\n",
     ),
 }
+# Languages whose prompts a test of their own below checks in one batch, instead of a driver.
+BATCH_CHECKED = ("java", "typescript", "julia")
 # Languages whose tests drop problems the prompt shape can express, so fewer than 161 prompts exist.
 MIN_PROMPTS = {"c": 100, "go": 140, "ocaml": 150, "cpp": 155, "java": 155}
+
+
+def test_every_registered_language_has_a_prompt_check() -> None:
+    missing = [name for name in names() if name not in DRIVERS and name not in BATCH_CHECKED]
+    assert not missing, f"no prompt check for {missing}: add a driver to DRIVERS in {__file__}"
 
 
 @pytest.mark.parametrize("name", sorted(DRIVERS))
@@ -107,7 +114,7 @@ def test_every_prompt_with_a_trivial_body_is_valid(name: str) -> None:
     control = f"broken.{lang.file_ext}"
     files[control] = row["prompt"] + "(\n"  # an unclosed parenthesis: must be reported
     driver, argv, source = DRIVERS[name]
-    sandbox = default_sandbox()
+    sandbox = sandbox_for()
     argv = [a.format(python=sandbox.params.python) for a in argv]
     source = source.replace("{cpp_headers}", str(len(HEADERS)))
     limits = lang.limits(sandbox.params.limits).override(wall_s=120.0, cpu_s=120)
@@ -139,7 +146,7 @@ def test_every_java_prompt_compiles_in_one_javac_run() -> None:
     files = {f"p{i:03d}/Problem.java": f"package p{i:03d};\n{text}" for i, text in enumerate(prompts)}
     files["broken/Problem.java"] = "package broken;\n" + prompts[0].replace("{", "(", 1)
     argv = ["javac", *(f"-J{flag}" for flag in JVM_FLAGS), "-encoding", "UTF-8", "-d", "out", *files]
-    sandbox = default_sandbox()
+    sandbox = sandbox_for()
     limits = lang.limits(sandbox.params.limits).override(wall_s=120.0, cpu_s=120)
     raw = sandbox.run(argv, files=files, limits=limits.override(output_cap=20000))
     bad = sorted(set(re.findall(r"^(\S+)/Problem\.java:\d+: error", raw.stderr, re.MULTILINE)))

@@ -23,7 +23,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The prepared embedded model: models/base when `prepare_model` has run, else prepared here (~30 s)."""
-    from stages.prepare_model import IDENTITY_FILE, ModelParams, materialise, smollm2_gguf_path
+    from stages.llm.identity import IDENTITY_FILE
+    from stages.prepare_model import ModelParams, materialise, smollm2_gguf_path
 
     prepared = ROOT / "models" / "base"
     if (prepared / IDENTITY_FILE).exists():

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from stages.sandbox import SandboxParams
-from stages.testgen.check import check_function
+from stages.testgen.check import check_function as check
 
 pytestmark = [pytest.mark.runtime]
 
@@ -20,13 +20,11 @@ CLAMP = '''def clamp(x, lo, hi):
 
 
 def item(prelude, name, asserts):
-    return {
-        "prelude": prelude,
-        "name": name,
-        "asserts": asserts,
-        "sandbox": dataclasses.asdict(SandboxParams()),
-        "assert_wall_s": 2.0,
-    }
+    return {"prelude": prelude, "name": name, "asserts": asserts, "assert_wall_s": 2.0}
+
+
+def check_function(item):
+    return check(item, dataclasses.asdict(SandboxParams()))
 
 
 def test_each_assert_is_judged_alone_and_coverage_counts_passing_ones_only():

@@ -49,13 +49,8 @@ def runtime(name: str):
 
 def status(name: str, completion: str) -> str:
     task = build_task(languages.get(name), ROW)
-    item = {
-        "language": name,
-        "program": task.program(completion),
-        "sandbox": dataclasses.asdict(SANDBOX),
-        "wall_s": 15.0,
-    }
-    return run_program(item)["status"]
+    item = {"language": name, "program": task.program(completion), "wall_s": 15.0}
+    return run_program(item, dataclasses.asdict(SANDBOX))["status"]
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
@@ -69,12 +64,8 @@ def test_racket_failed_check_exits_zero_but_is_not_ok():
     runtime("racket")
     task = build_task(languages.get("racket"), ROW)
     result = run_program(
-        {
-            "language": "racket",
-            "program": task.program(WRONG["racket"]),
-            "sandbox": dataclasses.asdict(SANDBOX),
-            "wall_s": 15.0,
-        }
+        {"language": "racket", "program": task.program(WRONG["racket"]), "wall_s": 15.0},
+        dataclasses.asdict(SANDBOX),
     )
     assert result["exit_code"] == 0  # rackunit reports the failure on stderr only
     assert result["status"] == "AssertionError"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,22 @@ from stages.environment import runtime_manifest
 from stages.extract.sources import SourceParams, expand_globs, local_files, python_identity
 from stages.params import load_section
 from stages.records.io import sha256_file, write_json
+from stages.stage import Context, stage_main
 
-log = logging.getLogger("input_manifest")
+log = logging.getLogger(__name__)
 
-MANIFEST_DIR = Path("data/manifest")
+
+@dataclass(frozen=True)
+class ManifestParams:
+    # One fingerprint file per consumer: extract.json, instructions.json, decontaminate.json, runtime.json.
+    out_dir: str = "data/manifest"
+
+    def reads(self) -> list[str]:
+        return []
+
+    def writes(self) -> list[str]:
+        names = ("extract", "instructions", "decontaminate", "runtime")
+        return [str(Path(self.out_dir) / f"{name}.json") for name in names]
 
 
 def source_manifest(params: SourceParams) -> dict[str, Any]:
@@ -70,21 +83,22 @@ def instructions_manifest(params: Any) -> dict[str, Any]:
     return manifest
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    extract = load_section("extract")
-    instructions = load_section("instructions")
-    decontaminate = load_section("decontaminate")
+def run(params: ManifestParams, ctx: Context) -> list:
+    """Write the fingerprints; they drop nothing, so there is no funnel."""
     manifests = {
-        "extract.json": source_manifest(extract.source),
-        "instructions.json": instructions_manifest(instructions),
-        "decontaminate.json": {"benchmarks": benchmark_fingerprint(decontaminate.benchmarks)},
+        "extract.json": source_manifest(load_section("extract").source),
+        "instructions.json": instructions_manifest(load_section("instructions")),
+        "decontaminate.json": {"benchmarks": benchmark_fingerprint(load_section("decontaminate").benchmarks)},
         # package versions and torch's CPU kernels: a dependency of every stage whose outputs they decide
-        "runtime.json": runtime_manifest(load_section("llm")),
+        "runtime.json": runtime_manifest(ctx.llm),
     }
     for name, manifest in manifests.items():
-        write_json(MANIFEST_DIR / name, manifest)
-    log.info("input manifests %s written to %s", ", ".join(manifests), MANIFEST_DIR)
+        write_json(Path(params.out_dir) / name, manifest)
+    log.info("input manifests %s written to %s", ", ".join(manifests), params.out_dir)
+    return []
+
+
+main = stage_main("input_manifest", run)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,65 @@
+"""The hub source: The Stack (deduplicated, Python) streamed through `datasets`, or local Parquet files with its
+schema (offline runs and tests)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stages.extract.sources.base import Item, SourceError, expand_globs
+from stages.extract.sources.files import FilesSource, record_item
+
+THE_STACK = "bigcode/the-stack-dedup"
+TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+
+@dataclass(frozen=True)
+class HubSource:
+    # The Stack (deduplicated), Python subset, streamed with `datasets`. Gated: the token comes from $HF_TOKEN
+    # or `hf auth login`.
+    dataset: str = THE_STACK
+    data_dir: str = "data/python"
+    # Pinned dataset revision (a tag or commit of the hub repository), so a rerun reads the same files.
+    revision: str = "v1.2"
+    # Local Parquet files with the hub dataset's schema, streamed through `datasets` instead of the hub
+    # (offline runs and tests). Empty: the hub.
+    data_files: tuple[str, ...] = ()
+
+
+def hub_token() -> str | None:
+    for name in TOKEN_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        from huggingface_hub import get_token
+    except ImportError:
+        return None
+    return get_token()
+
+
+def iter_hub(params: HubSource, max_file_bytes: int) -> Iterator[Item]:
+    """Stream The Stack (or local Parquet files with its schema) through `datasets`."""
+    from datasets import load_dataset
+
+    if params.data_files:
+        files = [str(p) for p in expand_globs(params.data_files, "extract.source.hf.data_files")]
+        stream = load_dataset("parquet", data_files=files, split="train", streaming=True)
+    else:
+        token = hub_token()
+        if not token:
+            raise SourceError(
+                f"{params.dataset} is gated: accept its terms on huggingface.co, then set $HF_TOKEN or run "
+                "`hf auth login` (or use extract.source.kind: local)."
+            )
+        stream = load_dataset(
+            params.dataset,
+            data_dir=params.data_dir,
+            revision=params.revision,
+            split="train",
+            streaming=True,
+            token=token,
+        )
+    columns = FilesSource()  # The Stack's own column names are FilesSource's defaults
+    for index, record in enumerate(stream):
+        yield record_item(record, columns, params.dataset, f"{params.dataset}:{index}", max_file_bytes)
