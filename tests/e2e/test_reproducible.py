@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -17,22 +16,21 @@ from pathlib import Path
 import pytest
 
 from stages.llm.cache import CACHE_FILE
-from tests.e2e.tree import DVC, fresh_shell_env, generation_record, make_tree, out_hashes, ran_stages, sh
+from tests.e2e.tree import (
+    DVC,
+    completions,
+    fresh_shell_env,
+    generation_record,
+    make_tree,
+    out_hashes,
+    ran_stages,
+    sh,
+)
 
 pytestmark = pytest.mark.e2e
 
 BATCH = 8  # llm.hf.batch_size of the embedded default
 GENERATE_TESTS_REQUESTS = 12 * 3  # the tiny preset: 12 functions, 3 samples each
-
-
-def completions(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]
-    except sqlite3.OperationalError:  # the table is not created yet
-        return 0
 
 
 def test_a_resumed_run_with_other_workers_and_hash_seed_writes_the_same_bytes(tmp_path: Path, request):

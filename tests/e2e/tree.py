@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,14 @@ def out_hashes(repo: Path, env: dict[str, str]) -> dict[str, str]:
 
 def generation_record(repo: Path, stage: str) -> dict:
     return json.loads((repo / "logs" / "generation" / f"{stage}.json").read_text())
+
+
+def completions(db: Path) -> int:
+    """Completions committed to a completion cache file so far (0 before the stage creates it)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from stages.llm import LLMParams, Sampling, make_generator
 from stages.llm.cache import CACHE_FILE
 from stages.params import build
+from tests.e2e.tree import completions
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLING = Sampling(temperature=0.8, top_p=0.95, max_tokens=12, seed=3)
@@ -130,6 +130,7 @@ import sys
 sys.path.insert(0, {root!r})
 from stages.llm import LLMParams, Sampling, make_generator
 from stages.params import build
+from tests.e2e.tree import completions
 params = build(LLMParams, {{"backend": "hf", "progress": False, "hf": {{"batch_size": 2, "threads": 1}}}}, "llm")
 gen = make_generator(params, {model!r}, {cache!r})
 prompts = [f"def f{{i}}(x):" for i in range(6)]
@@ -138,16 +139,6 @@ import json
 print(json.dumps({{"generated": gen.stats.generated, "cached": gen.stats.cached,
                   "keys": [c.key for row in out for c in row], "raws": [c.raw for row in out for c in row]}}))
 """
-
-
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0]
-    except sqlite3.OperationalError:  # the table is not created yet
-        return 0
 
 
 def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
@@ -159,11 +150,11 @@ def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
     total = 6 * 5
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while _count(db) < 4 and proc.poll() is None and time.monotonic() < deadline:
+    while completions(db) < 4 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    at_kill = _count(db)
+    at_kill = completions(db)
     assert 4 <= at_kill < total, f"the kill should land mid-run; {at_kill} of {total} were cached"
     assert at_kill % 2 == 0  # whole batches only: nothing half-written
 
@@ -174,7 +165,7 @@ def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
     assert result["cached"] == at_kill
     assert result["generated"] == total - at_kill  # nothing generated twice
     assert len(result["keys"]) == len(set(result["keys"])) == total
-    assert _count(db) == total
+    assert completions(db) == total
 
     third = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
