@@ -30,7 +30,7 @@ def clone_status(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def stale_entries(status: dict) -> dict[str, list]:
-    """What `dvc status` reports beyond outputs a fresh clone has not pulled ("deleted" paths)."""
+    """What `dvc status` reports beyond outputs a fresh clone has not pulled ("deleted", "not in cache")."""
     stale: dict[str, list] = {}
     for stage, reasons in status.items():
         for reason in reasons:
@@ -41,7 +41,7 @@ def stale_entries(status: dict) -> dict[str, list]:
                     path: change
                     for group in reason.values()
                     for path, change in group.items()
-                    if change != "deleted"
+                    if change not in ("deleted", "not in cache")
                 }
                 if changes:
                     stale.setdefault(stage, []).append(changes)
