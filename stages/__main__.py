@@ -60,8 +60,12 @@ def _show(args: argparse.Namespace) -> int:
 
     from stages.records.io import read_rows
 
+    shown = 0
     for row in islice(read_rows(args.path), args.n):
         print(json.dumps(row, ensure_ascii=False))
+        shown += 1
+    if not shown:  # an empty output (a small model may keep no translation) is worth saying, not silence
+        print(f"{args.path}: no rows", file=sys.stderr)
     return 0
 
 

@@ -39,6 +39,9 @@ def test_funnel_and_lineage_commands(workdir, capsys):
 
     assert main(["show", "data/tested"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == leaf["id"]
+    write_rows("data/empty", [])
+    assert main(["show", "data/empty"]) == 0
+    assert capsys.readouterr().err == "data/empty: no rows\n"
 
 
 def test_preset_merges_validated_keys_and_keeps_comments(workdir):
