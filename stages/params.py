@@ -44,6 +44,7 @@ SECTIONS: Registry[type] = Registry(
         "benchmark": "stages.build_benchmark:BenchmarkParams",
         "generate_tests": "stages.generate_tests:GenerateTestsParams",
         "translate": "stages.translate:TranslateParams",
+        "lintseq": "stages.lintseq:LintSeqParams",
         "report": "stages.report:ReportParams",
     },
     error=ParamsError,

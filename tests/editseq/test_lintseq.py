@@ -1,0 +1,168 @@
+"""LintSeq edit sequences: properties over real programs (every function the embedded extraction keeps, with
+pyflakes; a fixed sample with pylint), the decoder, bad input, and the stage's independence from worker count."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from stages.common import CommonParams
+from stages.editseq import (
+    DIFF_TOKEN,
+    apply_edits,
+    backward_sample,
+    edit_path,
+    is_insert_only,
+    linter_for,
+    state_lines,
+    training_text,
+)
+from stages.editseq.linters import LinterCrash
+from stages.editseq.task import encode
+from stages.extract.dedup import DedupParams
+from stages.extract.filters import FilterParams
+from stages.extract.pipeline import extract
+from stages.extract.sources import SourceParams, iter_source
+from stages.lintseq import LintSeqParams, LintSeqSource, run
+from stages.records import Funnel, Source, new_row, read_rows, write_rows
+from stages.stage import Context
+
+
+@pytest.fixture(scope="module")
+def stdlib_functions() -> list[str]:
+    """Every function the embedded default's extraction keeps (~300 from the running Python's stdlib)."""
+    rows = extract(iter_source(SourceParams()), FilterParams(), DedupParams(), Funnel("f"), Funnel("g"))
+    programs = [row["code"] for row in rows]
+    assert len(programs) > 200
+    return programs
+
+
+def check_sequence(program: str, linter_name: str, seed: int, initial_errors: str = "delete") -> None:
+    linter = linter_for(linter_name)
+    sampled = backward_sample(program, linter, random.Random(seed), initial_errors=initial_errors)
+    lines = program.split("\n")
+    states = state_lines(program, sampled.deletions)
+    edits = edit_path(lines, states)
+    assert all(is_insert_only(e) for e in edits)
+    decoded = apply_edits(training_text("Write it.", edits))
+    assert decoded.malformed == 0 and decoded.program == program.strip()
+    original = {n - 1 for n in linter.error_lines(program)}
+    for state in states[1:-1]:  # every intermediate state, empty and full excluded
+        flagged = {state[n - 1] for n in linter.error_lines("\n".join(lines[i] for i in state))}
+        if initial_errors == "delete":
+            assert not flagged, (program, state)
+        else:
+            assert flagged <= original, (program, state)
+
+
+def test_every_extracted_function_round_trips_with_pyflakes(stdlib_functions):
+    for program in stdlib_functions:
+        check_sequence(program, "pyflakes", seed=1)
+
+
+def test_a_fixed_sample_round_trips_with_pylint(stdlib_functions):
+    for program in stdlib_functions[::15][:20]:
+        check_sequence(program, "pylint", seed=1)
+
+
+ORIGINAL_ERROR = "def f(x):\n    y = x + 1\n    z = undefined_name + y\n    return y\n"
+
+
+@pytest.mark.parametrize("linter_name", ["pyflakes", "pylint"])
+def test_ignore_mode_adds_no_error_beyond_the_originals(linter_name):
+    for seed in range(10):
+        check_sequence(ORIGINAL_ERROR, linter_name, seed, initial_errors="ignore")
+        check_sequence(ORIGINAL_ERROR, linter_name, seed, initial_errors="delete")
+
+
+def test_the_format_is_the_references():
+    program = "import math\n\ndef f(x):\n    y = math.sqrt(x)\n    return y\n"
+    sampled = backward_sample(program, linter_for("pyflakes"), random.Random(3))
+    edits = edit_path(program.split("\n"), state_lines(program, sampled.deletions))
+    text = training_text("Compute a root.", edits)
+    assert text.startswith(f"Compute a root.\n{DIFF_TOKEN}\n@@ -0,0 +1")
+    assert text.endswith(f"\n{DIFF_TOKEN}\n{DIFF_TOKEN}")
+    assert text.count(DIFF_TOKEN) == len(edits) + 2
+
+
+def test_the_decoder_skips_and_counts_malformed_hunks():
+    good = "@@ -0,0 +1,2 @@\n+def f():\n+    return 1"
+    sep = f"\n{DIFF_TOKEN}\n"
+    text = f"x{sep}{good}{sep}@@ nonsense @@\n+junk{sep}@@ -1 +1 @@\n-gone\n+new"
+    decoded = apply_edits(text)
+    assert decoded.program == "def f():\n    return 1" and decoded.malformed == 2
+
+
+def test_an_installed_package_does_not_change_pylint(tmp_path, monkeypatch):
+    program = "import polyforge_extra_pkg\n\ndef f():\n    return polyforge_extra_pkg.thing.other\n"
+    before = linter_for("pylint").error_lines(program)
+    (tmp_path / "polyforge_extra_pkg.py").write_text("thing = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert linter_for("pylint").error_lines(program) == before == set()
+
+
+SETTINGS = {
+    "linter": "pyflakes",
+    "initial_errors": "delete",
+    "s": 2,
+    "seed": 0,
+    "max_steps": 512,
+    "max_lines": 50,
+}
+
+
+class CrashingLinter:
+    name = "crash"
+
+    def error_lines(self, source: str) -> set[int]:
+        raise LinterCrash("boom")
+
+
+@pytest.mark.parametrize(
+    "program,reason",
+    [
+        ("def f(:\n    return 1\n", "syntax_error"),
+        ("# only a comment\n\n# and another\n", "no_candidate_line"),
+        ("x = '\udcff'\n", "not_utf8"),
+        ("x = 1\n" * 60, "too_long"),
+    ],
+)
+def test_bad_programs_are_named_drops(program, reason):
+    assert encode({"id": "r", "program": program, "instruction": ""}, SETTINGS) == {"drop": reason}
+
+
+def test_a_linter_crash_is_a_named_drop(monkeypatch):
+    monkeypatch.setattr("stages.editseq.task.linter_for", lambda name: CrashingLinter())
+    item = {"id": "r", "program": "def f(x):\n    return x\n", "instruction": ""}
+    assert encode(item, SETTINGS) == {"drop": "linter_crash"}
+
+
+def test_the_stage_writes_the_same_bytes_with_one_and_two_workers(tmp_path, stdlib_functions):
+    src = Source(dataset="stdlib", path="m.py")
+    rows = [
+        new_row({"instruction": f"task {i}", "output": p}, stage="s", source=src)
+        for i, p in enumerate(stdlib_functions[:30])
+    ]
+    rows.append(new_row({"instruction": "broken", "output": "def f(:\n"}, stage="s", source=src))
+    write_rows(tmp_path / "pairs", rows)
+    outputs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        params = LintSeqParams(
+            sources=(LintSeqSource(rows=str(tmp_path / "pairs")),),
+            s=2,
+            out_dir=str(out),
+            funnel=str(out / "funnel.json"),
+            plot=str(out / "plot.json"),
+        )
+        common = CommonParams(cache_dir=str(tmp_path / f"cache{workers}"), workers=workers)
+        funnel = run(params, Context(common=common))
+        assert (funnel.rows_in, funnel.rows_out, dict(funnel.dropped)) == (31, 30, {"syntax_error": 1})
+        outputs.append(sorted((p.name, p.read_bytes()) for p in Path(out).glob("*.parquet")))
+        written = list(read_rows(out))
+        assert len(written) == 60 and {r["lineage"]["parent_id"] for r in written} == {
+            r["id"] for r in rows[:30]
+        }
+    assert outputs[0] == outputs[1]
