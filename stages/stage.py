@@ -86,10 +86,13 @@ def stage_main(section: str, run: Run, *, argument: str | None = None) -> Callab
 
     def main(argv: list[str] | None = None) -> None:
         extra: list[Any] = []
-        if argument:
+        if argument or argv:
             parser = argparse.ArgumentParser(prog=f"scripts/stage {section}")
-            parser.add_argument(argument)
-            extra.append(getattr(parser.parse_args(argv), argument))
+            if argument:
+                parser.add_argument(argument)
+            parsed = parser.parse_args(argv)
+            if argument:
+                extra.append(getattr(parsed, argument))
         setup_logging()
         params = load_section(section)
         funnels = run(params, Context.load(), *extra)
