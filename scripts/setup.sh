@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 VENV=${POLYFORGE_VENV:-.venv}
 PY=${PYTHON:-python3}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
-APT_PACKAGES=(bubblewrap lua5.4 lua-unit racket r-base-core ocaml-nox golang-go gcc g++)
+APT_PACKAGES=(bubblewrap lua5.4 lua-unit lua-check racket r-base-core ocaml-nox golang-go gcc g++)
 # Runtimes often installed from elsewhere (NodeSource's nodejs bundles npm, a JDK other than Debian's default):
 # their Debian package is added only when the command itself is missing.
 declare -A COMMAND_PACKAGES=([node]=nodejs [npm]=npm [javac]=default-jdk-headless)

@@ -87,10 +87,31 @@ def torch_device(device: str = "auto") -> dict[str, Any]:
     return {"device": "cpu", "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
+# Checkers outside Python whose version decides LintSeq's output for their language: (command, version flag).
+TOOLS = {"luac5.4": "-v", "luacheck": "--version", "ocamlc": "-version"}
+
+
+def tool_versions() -> dict[str, str | None]:
+    """The first line each checker prints for its version (None where it is not installed)."""
+    import shutil
+    import subprocess
+
+    versions: dict[str, str | None] = {}
+    for tool, flag in TOOLS.items():
+        path = shutil.which(tool)
+        if path is None:
+            versions[tool] = None
+            continue
+        out = subprocess.run([path, flag], capture_output=True, text=True, timeout=30)
+        versions[tool] = ((out.stdout or out.stderr).strip().splitlines() or [""])[0]
+    return versions
+
+
 def runtime_manifest(llm: LLMParams) -> dict[str, Any]:
-    """Package versions that decide outputs, torch's CPU capability, and the configured generation backend's
-    runtime (its own environment's versions for vLLM on CPU) (written by input_manifest)."""
-    manifest: dict[str, Any] = {"packages": package_versions()}
+    """Package versions that decide outputs, torch's CPU capability, the versions of the checkers LintSeq
+    uses outside Python, and the configured generation backend's runtime (its own environment's versions for
+    vLLM on CPU) (written by input_manifest)."""
+    manifest: dict[str, Any] = {"packages": package_versions(), "tools": tool_versions()}
     if manifest["packages"]["torch"] is not None:
         manifest["torch"] = torch_device("cpu")
     manifest["generation"] = generation_runtime(llm)

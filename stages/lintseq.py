@@ -7,6 +7,11 @@ program's row. The funnel counts programs; the plot shows edits per sequence.
 
 `linter: pyflakes` (the embedded default) deletes only what would fail at run time; `linter: pylint` is the
 paper's mode (its flags and message filter; import resolution off so installed packages do not matter).
+
+Each source names its programs' language (default python). Lua and OCaml programs (validated translations, or
+real code the runtimes ship) have a fixed linter each, their real checker as the dependency oracle: `luacheck`
+(`luac5.4 -p`, then luacheck's run-time errors) and `ocaml` (`ocamlc`'s errors), see stages/editseq/linters.py.
+Rows record the language and the linter used.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Any
 
 from stages.common import code_version
 from stages.editseq import INITIAL_ERRORS
-from stages.editseq.linters import LINTERS
+from stages.editseq.languages import LANGUAGES
+from stages.editseq.linters import PYTHON_LINTERS
 from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
@@ -37,13 +43,20 @@ class LintSeqSource:
     rows: str = "data/clean/instructions"
     program: str = "output"
     instruction: str = "instruction"
+    # The programs' language: python (linted by `linter`), lua (luacheck) or ocaml (ocamlc).
+    language: str = "python"
+
+    def __post_init__(self) -> None:
+        check_choice("lintseq.sources.language", self.language, LANGUAGES)
 
 
 @dataclass(frozen=True)
 class LintSeqParams:
-    # Rows with programs: instruction/response pairs (the embedded default's hundreds), tested functions, ...
+    # Rows with programs: instruction/response pairs (the embedded default's hundreds), tested functions,
+    # validated translations (with their `language`), ...
     sources: tuple[LintSeqSource, ...] = (LintSeqSource(),)
-    # "pyflakes" (fast; deletes only what would fail: not the paper's data) or "pylint" (the paper's mode).
+    # Python's linter: "pyflakes" (fast; deletes only what would fail: not the paper's data) or "pylint" (the
+    # paper's mode).
     linter: str = "pyflakes"
     # "delete": errors already in a program drive deletions too (the reference); "ignore": they are subtracted
     # from every lint.
@@ -63,7 +76,7 @@ class LintSeqParams:
     plot: str = "reports/plots/lintseq.json"
 
     def __post_init__(self) -> None:
-        check_choice("lintseq.linter", self.linter, LINTERS)
+        check_choice("lintseq.linter", self.linter, PYTHON_LINTERS)
         check_choice("lintseq.initial_errors", self.initial_errors, INITIAL_ERRORS)
         check_range("lintseq.s", self.s, 1)
         check_range("lintseq.max_steps", self.max_steps, 1)
@@ -83,7 +96,12 @@ def programs(params: LintSeqParams) -> Iterator[tuple[dict[str, Any], dict[str, 
             instruction = str(row.get(source.instruction, "")) if source.instruction else ""
             yield (
                 row,
-                {"id": row["id"], "program": str(row.get(source.program, "")), "instruction": instruction},
+                {
+                    "id": row["id"],
+                    "program": str(row.get(source.program, "")),
+                    "instruction": instruction,
+                    "language": source.language,
+                },
             )
 
 
@@ -125,8 +143,6 @@ def run(params: LintSeqParams, ctx: Context) -> Funnel:
                     "instruction": item["instruction"],
                     "program": item["program"],
                     "source_id": item["id"],
-                    "linter": params.linter,
-                    "language": "python",
                 }
                 yield child_row(parent, payload, stage=STAGE)
 

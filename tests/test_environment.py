@@ -42,3 +42,16 @@ def test_each_backend_records_what_decides_its_completions(tmp_path: Path):
     hf = generation_runtime(build(LLMParams, {"backend": "hf", "hf": {"device": "cpu", "threads": 3}}, "llm"))
     assert hf["device"] == "cpu" and hf["threads"] == 3 and hf["cpu_capability"]
     assert set(hf["packages"]) == {"torch", "transformers", "tokenizers"}
+
+
+def test_checker_versions_are_recorded_and_a_missing_one_is_none(monkeypatch):
+    import shutil
+
+    from stages.environment import TOOLS, tool_versions
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "luacheck" else real(name))
+    versions = tool_versions()
+    assert set(versions) == set(TOOLS) and versions["luacheck"] is None
+    if real("ocamlc"):
+        assert versions["ocamlc"][0].isdigit()

@@ -1,7 +1,7 @@
 """LintSeq (Piterbarg et al., ICLR 2025): programs rewritten as linter-guided, insert-only edit sequences."""
 
 from stages.editseq.diffs import DIFF_TOKEN, Decoded, apply_edits, edit_path, is_insert_only, training_text
-from stages.editseq.linters import Linter, LinterCrash, linter_for
+from stages.editseq.linters import Linter, LinterCrash, MissingTool, linter_for
 from stages.editseq.sampling import (
     INITIAL_ERRORS,
     NoCandidate,
@@ -18,6 +18,7 @@ __all__ = [
     "Decoded",
     "Linter",
     "LinterCrash",
+    "MissingTool",
     "NoCandidate",
     "Sampled",
     "StepLimit",

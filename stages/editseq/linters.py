@@ -7,14 +7,24 @@ carry a blocking error. One module-level instance per process (`linter_for`), re
 - `pylint` (the paper's mode): in-process pylint with LintSeq's flags and message filter (warnings ignored except
   W0311 bad-indentation and W0231 super-init-not-called; every E and F counts). Import resolution (E0401, E0611,
   E1101) is disabled, so the result does not depend on which packages happen to be installed.
+- `luacheck` (Lua): `luac5.4 -p` decides syntax, then luacheck reports what would fail at run time
+  (`LUACHECK_BLOCKING`). Debian packages lua5.4 and lua-check.
+- `ocaml`: `ocamlc` parses and type-checks the program as one compilation unit; every error counts, no warning
+  does. Debian package ocaml-nox.
+
+The Lua and OCaml linters run compilers and a static analyzer on a file in a private temp dir: none of them
+executes the program, so no sandbox is needed.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import itertools
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -24,11 +34,21 @@ class LinterCrash(RuntimeError):
     """The linter itself failed on a program (not an error in the program)."""
 
 
+class MissingTool(RuntimeError):
+    """A linter's command is not installed (a setup problem, never a program's drop)."""
+
+
 class Linter(Protocol):
     name: str
 
     def error_lines(self, source: str) -> set[int]:
         """1-based lines of `source` that carry a blocking error."""
+        ...
+
+
+class Parser(Linter, Protocol):
+    def syntax_error(self, source: str) -> int | None:
+        """The 1-based line the language's parser blames, or None when `source` parses."""
         ...
 
 
@@ -149,7 +169,155 @@ def _clamp(line: int | None, source: str) -> int:
     return min(max(line or 1, 1), count)
 
 
-LINTERS = {"pyflakes": Pyflakes, "pylint": Pylint}
+# A tool run that takes longer than this is the tool's failure, not the program's.
+TOOL_TIMEOUT_S = 60
+
+
+def _require(command: str, package: str) -> str:
+    path = shutil.which(command)
+    if path is None:
+        raise MissingTool(
+            f"{command} not found: install the Debian package {package} (scripts/setup.sh does)"
+        )
+    return path
+
+
+class _Workdir:
+    """A private temp dir holding one program file at a time; tools run inside it on the relative name, so
+    their messages name `file` and nothing around the working directory (configs, caches) is read."""
+
+    def __init__(self, prefix: str, file: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix))
+        self.file = file
+        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)
+
+    def run(self, argv: list[str], source: str) -> subprocess.CompletedProcess[str]:
+        (self.dir / self.file).write_text(source, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k not in ("OCAMLPARAM", "LUA_INIT", "LUA_INIT_5_4")}
+        try:
+            return subprocess.run(
+                argv,
+                cwd=self.dir,
+                env=env,
+                capture_output=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=TOOL_TIMEOUT_S,
+                check=False,
+            )
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            raise LinterCrash(f"{argv[0]}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            # Nothing a call writes (an OCaml .cmi) may be read by the next one.
+            for path in self.dir.iterdir():
+                path.unlink(missing_ok=True)
+
+
+# luacheck warnings that mean the program would fail when run (or cannot be analysed):
+#   E011 syntax error (luac normally finds it first), 112 mutating an undefined global (`t.k = 1`: indexing
+#   nil), 113 accessing an undefined global, 143 accessing an undefined field of a standard global
+#   (`string.foo(...)`), 321 accessing and 341 mutating an uninitialised local.
+# Never counted: unused variables and values (2xx, 3xx but 321/341), shadowing (4xx), style (5xx, 6xx), and
+# setting globals or their fields (111, 121, 122, 142), which Lua allows.
+LUACHECK_BLOCKING = frozenset({"E011", "W112", "W113", "W143", "W321", "W341"})
+# --std lua54: the globals of the runtime that runs the programs (luac5.4). --allow-defined: a global set
+# anywhere is defined (translations define top-level functions as globals), so deleting its definition makes its
+# uses W113. --no-config/--no-cache: nothing around the working directory changes the result.
+LUACHECK_ARGS = (
+    "--no-config",
+    "--no-cache",
+    "--formatter",
+    "plain",
+    "--codes",
+    "--std",
+    "lua54",
+    "--allow-defined",
+)
+_LUAC_ERROR = re.compile(r"program\.lua:(\d+): (.*)")
+# "'end' expected (to close 'function' at line 3)", "unfinished long string (starting at line 3)": the opener
+# is the line to delete, not the line where the parser gave up (often an innocent one further down).
+_OPENED_AT = re.compile(r"at line (\d+)\)")
+_LUACHECK_MESSAGE = re.compile(r"^program\.lua:(\d+):\d+: \(([EW]\d+)\)", re.M)
+# Inline options (`-- luacheck: ignore`) would let a program silence its own errors; 1.1.0 has no CLI switch.
+_INLINE_OPTION = re.compile(r"luacheck:")
+
+
+class Luacheck:
+    name = "luacheck"
+
+    def __init__(self) -> None:
+        self._luac = _require("luac5.4", "lua5.4")
+        self._luacheck = _require("luacheck", "lua-check")
+        self._work = _Workdir("polyforge-lua-", "program.lua")
+
+    def syntax_error(self, source: str) -> int | None:
+        """The line `luac5.4 -p` blames (the opener of an unclosed block), or None."""
+        done = self._work.run([self._luac, "-p", "program.lua"], source)
+        if done.returncode == 0:
+            return None
+        match = _LUAC_ERROR.search(done.stderr)
+        if match is None:
+            raise LinterCrash(f"luac5.4: {done.stderr.strip()[:200]}")
+        opened = _OPENED_AT.search(match.group(2))
+        return _clamp(int(opened.group(1) if opened else match.group(1)), source)
+
+    def error_lines(self, source: str) -> set[int]:
+        line = self.syntax_error(source)
+        if line is not None:
+            return {line}
+        done = self._work.run(
+            [self._luacheck, *LUACHECK_ARGS, "program.lua"], _INLINE_OPTION.sub("luacheck_:", source)
+        )
+        if done.returncode > 2:  # 3: I/O or internal error
+            raise LinterCrash(f"luacheck: {(done.stderr or done.stdout).strip()[:200]}")
+        found = _LUACHECK_MESSAGE.findall(done.stdout)
+        return {_clamp(int(line), source) for line, code in found if code in LUACHECK_BLOCKING}
+
+
+# -stop-after typing: parse and type-check only (no code generated). -w -a -warn-error -a: warnings never count;
+# one a program's own attribute turns back into an error ("Error (warning N)") is skipped when parsing.
+# -error-style short: "File ..., line N, characters ...:" then the message, with no source excerpt.
+OCAMLC_ARGS = ("-w", "-a", "-warn-error", "-a", "-error-style", "short", "-color", "never", "-c")
+_OCAML_LOCATION = re.compile(r'^File "[^"]*", lines? (\d+)[^\n]*\n(.*)$', re.M)
+
+
+class Ocaml:
+    """ocamlc on `program.ml` (module Program, the standard library opened as usual)."""
+
+    name = "ocaml"
+
+    def __init__(self) -> None:
+        self._ocamlc = _require("ocamlc", "ocaml-nox")
+        self._work = _Workdir("polyforge-ocaml-", "program.ml")
+
+    def _errors(self, source: str, stop_after: str) -> set[int]:
+        done = self._work.run([self._ocamlc, "-stop-after", stop_after, *OCAMLC_ARGS, "program.ml"], source)
+        if done.returncode == 0:
+            return set()
+        errors: list[int] = []
+        openers: list[int] = []
+        warnings = False
+        for line, message in _OCAML_LOCATION.findall(done.stderr):
+            if message.startswith("Error:"):
+                errors.append(int(line))
+            elif message.startswith("Error (warning"):
+                warnings = True
+            elif "might be unmatched" in message:  # the unclosed opener of a syntax error
+                openers.append(int(line))
+        if not errors and not warnings:
+            raise LinterCrash(f"ocamlc: {done.stderr.strip()[:200]}")
+        return {_clamp(line, source) for line in openers or errors}
+
+    def syntax_error(self, source: str) -> int | None:
+        """The first line the parser blames (the opener of an unclosed construct), or None."""
+        return min(self._errors(source, "parsing"), default=None)
+
+    def error_lines(self, source: str) -> set[int]:
+        return self._errors(source, "typing")
+
+
+LINTERS = {"pyflakes": Pyflakes, "pylint": Pylint, "luacheck": Luacheck, "ocaml": Ocaml}
+PYTHON_LINTERS = ("pyflakes", "pylint")
 _built: dict[str, Linter] = {}
 
 

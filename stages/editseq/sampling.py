@@ -3,8 +3,10 @@
 One edit: pick a candidate line at random (weighted by indent level: 1 at top level, depth d weighs d), delete it
 with its indented block, lint what remains, delete every line the linter now flags (with its block), and repeat
 until the linter flags nothing new. Edits repeat until no candidate is left (at most `max_steps`). Blank and
-comment-only lines, and the bodies of upper-case "global" definitions (`NAMES = [` ... `]`), are never candidates:
-they stay until the end and arrive in the first forward insertion.
+comment-only lines (by the program's language: stages/editseq/languages.py), and in Python the bodies of
+upper-case "global" definitions (`NAMES = [` ... `]`), are never candidates: they stay until the end and arrive
+in the first forward insertion. Blocks are indentation-based in every language (a Lua `end` left behind by
+its deleted opener is a syntax error the linter flags, so it goes in the same edit).
 
 `initial_errors`: "delete" (the reference: errors already in the program drive deletions too, so every state
 lints clean) or "ignore" (the program's own errors, by line, are subtracted from every lint, so no state has an
@@ -16,6 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from stages.editseq.languages import comment_lines
 from stages.editseq.linters import Linter
 
 INITIAL_ERRORS = ("delete", "ignore")
@@ -50,9 +53,10 @@ def line_indents(lines: list[str]) -> list[int]:
     return indents
 
 
-def candidate_lines(lines: list[str]) -> list[int]:
-    """Lines that can be picked: not blank, not comment-only, not inside an upper-case global definition."""
+def candidate_lines(lines: list[str], language: str = "python") -> list[int]:
+    """Lines that can be picked: not blank, not comment-only, not inside a Python upper-case global definition."""
     out = []
+    comments = comment_lines(lines, language)
     in_global = False
     for i, line in enumerate(lines):
         stripped = line.strip()
@@ -60,11 +64,11 @@ def candidate_lines(lines: list[str]) -> list[int]:
             if stripped.endswith((")", "]")):
                 in_global = False
             continue
-        if not stripped or stripped.startswith("#"):
+        if not stripped or i in comments:
             continue
         out.append(i)
         head, eq, _ = line.partition("=")
-        if eq and head.replace(" ", "").isupper() and stripped.endswith(("(", "[")):
+        if language == "python" and eq and head.replace(" ", "").isupper() and stripped.endswith(("(", "[")):
             in_global = True  # its body lines are not candidates; the opening line is
     return out
 
@@ -86,6 +90,7 @@ def backward_sample(
     *,
     initial_errors: str = "delete",
     max_steps: int = 512,
+    language: str = "python",
 ) -> Sampled:
     """The deletion sets of one backward pass over `program` (raises NoCandidate, StepLimit, LinterCrash)."""
     if initial_errors not in INITIAL_ERRORS:
@@ -93,7 +98,7 @@ def backward_sample(
     lines = program.split("\n")
     indents = line_indents(lines)
     tab = next((i for i in indents if i > 0), 1)
-    weight = {i: 1.0 if indents[i] == 0 else indents[i] / tab for i in candidate_lines(lines)}
+    weight = {i: 1.0 if indents[i] == 0 else indents[i] / tab for i in candidate_lines(lines, language)}
     if not weight:
         raise NoCandidate("no line can be deleted")
     calls = 0

@@ -1,18 +1,19 @@
 """One program in, `s` edit sequences out: the unit of work the lintseq stage maps over rows.
 
 Each sequence is seeded from the stage seed, the row id and its sample index, so the output depends on neither
-the worker count nor the row order. A program that cannot be encoded returns the named reason instead.
+the worker count nor the row order. A program that cannot be encoded returns the named reason instead. The
+item's language (default Python) picks the fenced blocks, the syntax pre-check, the comment lines and the linter
+(stages/editseq/languages.py).
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import random
-import re
 from typing import Any
 
 from stages.editseq.diffs import edit_path, training_text
+from stages.editseq.languages import fenced_program, has_syntax_error, linter_name
 from stages.editseq.linters import LinterCrash, linter_for
 from stages.editseq.sampling import NoCandidate, StepLimit, backward_sample, state_lines
 
@@ -24,23 +25,17 @@ NO_CANDIDATE = "no_candidate_line"
 LINTER_CRASH = "linter_crash"
 STEP_LIMIT = "step_limit"
 
-_FENCE = re.compile(r"```python\n(.*?)```", re.S)
-
-
-def program_text(response: str) -> str:
-    """The program in a response: its ```python fenced blocks joined (as LintSeq), else the text itself."""
-    blocks = _FENCE.findall(response)
-    return "\n".join(blocks).strip() if blocks else response
-
 
 def sample_seed(seed: int, row_id: str, index: int) -> int:
     return int(hashlib.sha256(f"lintseq:{seed}:{row_id}:{index}".encode()).hexdigest()[:16], 16)
 
 
 def encode(item: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """item: id, program, instruction. settings: linter, initial_errors, s, seed, max_steps, max_lines.
-    Returns {"sequences": [{"sample", "edit_path", "linter_calls", "text"}, ...]} or {"drop": reason}."""
-    program = program_text(item["program"])
+    """item: id, program, instruction, language (default "python"). settings: linter (Python's), initial_errors,
+    s, seed, max_steps, max_lines. Returns {"sequences": [{"sample", "edit_path", "linter_calls", "text",
+    "language", "linter"}, ...]} or {"drop": reason}."""
+    language = item.get("language", "python")
+    program = fenced_program(item["program"], language)
     try:
         program.encode("utf-8")
     except UnicodeEncodeError:
@@ -48,10 +43,12 @@ def encode(item: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     if program.count("\n") + 1 > settings["max_lines"]:
         return {"drop": TOO_LONG}
     try:
-        ast.parse(program)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {"drop": SYNTAX_ERROR}
-    linter = linter_for(settings["linter"])
+        if has_syntax_error(program, language):
+            return {"drop": SYNTAX_ERROR}
+    except LinterCrash:
+        return {"drop": LINTER_CRASH}
+    name = linter_name(language, settings["linter"])
+    linter = linter_for(name)
     lines = program.split("\n")
     sequences = []
     for index in range(settings["s"]):
@@ -63,6 +60,7 @@ def encode(item: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
                 rng,
                 initial_errors=settings["initial_errors"],
                 max_steps=settings["max_steps"],
+                language=language,
             )
         except NoCandidate:
             return {"drop": NO_CANDIDATE}
@@ -77,6 +75,8 @@ def encode(item: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
                 "edit_path": edits,
                 "linter_calls": sampled.linter_calls,
                 "text": training_text(item["instruction"], edits),
+                "language": language,
+                "linter": name,
             }
         )
     return {"sequences": sequences}
