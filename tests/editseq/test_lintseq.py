@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from sequence_properties import check_sequence
 
 from stages.common import CommonParams
 from stages.editseq import (
@@ -14,7 +15,6 @@ from stages.editseq import (
     apply_edits,
     backward_sample,
     edit_path,
-    is_insert_only,
     linter_for,
     state_lines,
     training_text,
@@ -37,24 +37,6 @@ def stdlib_functions() -> list[str]:
     programs = [row["code"] for row in rows]
     assert len(programs) > 200
     return programs
-
-
-def check_sequence(program: str, linter_name: str, seed: int, initial_errors: str = "delete") -> None:
-    linter = linter_for(linter_name)
-    sampled = backward_sample(program, linter, random.Random(seed), initial_errors=initial_errors)
-    lines = program.split("\n")
-    states = state_lines(program, sampled.deletions)
-    edits = edit_path(lines, states)
-    assert all(is_insert_only(e) for e in edits)
-    decoded = apply_edits(training_text("Write it.", edits))
-    assert decoded.malformed == 0 and decoded.program == program.strip()
-    original = {n - 1 for n in linter.error_lines(program)}
-    for state in states[1:-1]:  # every intermediate state, empty and full excluded
-        flagged = {state[n - 1] for n in linter.error_lines("\n".join(lines[i] for i in state))}
-        if initial_errors == "delete":
-            assert not flagged, (program, state)
-        else:
-            assert flagged <= original, (program, state)
 
 
 def test_every_extracted_function_round_trips_with_pyflakes(stdlib_functions):

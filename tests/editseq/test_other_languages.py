@@ -4,20 +4,14 @@ linters' parsing, comment lines, and the stage on Lua rows."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
+from sequence_properties import check_sequence
 
 from stages.common import CommonParams
 from stages.editseq import (
-    apply_edits,
-    backward_sample,
-    edit_path,
-    is_insert_only,
     linter_for,
-    state_lines,
-    training_text,
 )
 from stages.editseq.languages import comment_lines
 from stages.editseq.linters import Luacheck, MissingTool
@@ -62,36 +56,21 @@ local count = #primes_below(30)
 print(count, table.concat(primes_below(20), ","))"""
 
 
-def check_sequence(program: str, linter_name: str, language: str, seed: int) -> int:
-    """The Python tests' properties in delete mode; returns the number of edits."""
-    linter = linter_for(linter_name)
-    sampled = backward_sample(program, linter, random.Random(seed), language=language)
-    lines = program.split("\n")
-    states = state_lines(program, sampled.deletions)
-    edits = edit_path(lines, states)
-    assert all(is_insert_only(e) for e in edits)
-    decoded = apply_edits(training_text("Write it.", edits))
-    assert decoded.malformed == 0 and decoded.program == program.strip()
-    for state in states[1:-1]:  # every intermediate state lints clean
-        assert not linter.error_lines("\n".join(lines[i] for i in state)), (language, seed, state)
-    return len(edits)
-
-
 def test_luaunit_round_trips_with_luacheck():
     program = LUAUNIT.read_text(encoding="utf-8")
-    assert check_sequence(program, "luacheck", "lua", seed=1) > 3
+    assert check_sequence(program, "luacheck", 1, language="lua") > 3
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_a_translation_like_lua_program_round_trips(seed):
-    assert check_sequence(LUA_PROGRAM, "luacheck", "lua", seed) > 2
+    assert check_sequence(LUA_PROGRAM, "luacheck", seed, language="lua") > 2
 
 
 @pytest.mark.parametrize("name", OCAML_FILES)
 def test_ocaml_stdlib_modules_round_trip(name):
     program = (OCAML_STDLIB / name).read_text(encoding="utf-8")
     assert not linter_for("ocaml").error_lines(program)
-    assert check_sequence(program, "ocaml", "ocaml", seed=1) > 3
+    assert check_sequence(program, "ocaml", 1, language="ocaml") > 3
 
 
 def test_luacheck_counts_run_time_errors_only():
