@@ -14,6 +14,16 @@ from stages.editseq import (
     training_text,
 )
 
+# `encode`'s settings as the stage passes them: pyflakes for Python, two sequences a program.
+ENCODE_SETTINGS = {
+    "linter": "pyflakes",
+    "initial_errors": "delete",
+    "s": 2,
+    "seed": 0,
+    "max_steps": 512,
+    "max_lines": 200,
+}
+
 
 def check_sequence(
     program: str, linter_name: str, seed: int, initial_errors: str = "delete", language: str = "python"

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from sequence_properties import check_sequence
+from sequence_properties import ENCODE_SETTINGS, check_sequence
 
 from stages.common import CommonParams
 from stages.editseq import (
@@ -85,14 +85,7 @@ def test_an_installed_package_does_not_change_pylint(tmp_path, monkeypatch):
     assert linter_for("pylint").error_lines(program) == before == set()
 
 
-SETTINGS = {
-    "linter": "pyflakes",
-    "initial_errors": "delete",
-    "s": 2,
-    "seed": 0,
-    "max_steps": 512,
-    "max_lines": 50,
-}
+SETTINGS = {**ENCODE_SETTINGS, "max_lines": 50}
 
 
 class CrashingLinter:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sequence_properties import check_sequence
+from sequence_properties import ENCODE_SETTINGS, check_sequence
 
 from stages.common import CommonParams
 from stages.editseq import (
@@ -117,14 +117,7 @@ def test_a_missing_tool_names_its_debian_package(monkeypatch):
         Luacheck()
 
 
-SETTINGS = {
-    "linter": "pyflakes",
-    "initial_errors": "delete",
-    "s": 2,
-    "seed": 0,
-    "max_steps": 512,
-    "max_lines": 200,
-}
+SETTINGS = ENCODE_SETTINGS
 
 
 def test_encode_uses_the_languages_checker():
