@@ -30,8 +30,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from stages.common import CommonParams
 from stages.llm.config import LLMParams
@@ -40,17 +39,6 @@ from stages.records.funnel import Funnel
 from stages.sandbox.limits import SandboxParams
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
-
-
-class StageParams(Protocol):
-    funnel: str
-
-    def reads(self) -> list[str]: ...
-
-    def writes(self) -> list[str]: ...
-
-
-P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -103,7 +91,3 @@ def stage_main(section: str, run: Run, *, argument: str | None = None) -> Callab
 
     main.section = section  # type: ignore[attr-defined]  # which params section runs it (tests read it)
     return main
-
-
-def funnel_path(directory: str | Path, name: str) -> str:
-    return str(Path(directory) / f"{name}.json")

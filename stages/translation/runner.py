@@ -43,11 +43,6 @@ def run_program(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def install_hint(lang: Language) -> str:
-    """How to install `lang`'s runtime: each language module says (Julia has no Debian package)."""
-    return lang.install_hint
-
-
 def check_runtime(lang: Language, sandbox: SandboxParams) -> dict[str, Any]:
     """Run a trivial complete program in `lang` (its prompt plus placeholder body); raise RuntimeMissing when the
     runtime is not installed. Returns the run's facts (with the runtime's version) otherwise."""
@@ -61,6 +56,6 @@ def check_runtime(lang: Language, sandbox: SandboxParams) -> dict[str, Any]:
         detail = result.raw.stderr.strip() or f"{lang.runtime} not found on PATH"
         raise RuntimeMissing(
             f"translate@{lang.name}: the {lang.name} runtime `{lang.runtime}` is not available ({detail}); "
-            f"{install_hint(lang)}, or remove {lang.name!r} from translate.languages"
+            f"{lang.install_hint}, or remove {lang.name!r} from translate.languages"
         )
     return {"status": result.status.value, "versions": dict(result.raw.runtime_versions)}
