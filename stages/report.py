@@ -50,6 +50,8 @@ def funnel_table(funnels: list[dict[str, Any]]) -> str:
     lines = ["| stage | rows in | rows out | dropped (reason: count) |", "|---|---|---|---|"]
     for f in funnels:
         drops = ", ".join(f"{k}: {v}" for k, v in f.get("dropped", {}).items()) or "none"
+        if f.get("skipped"):  # a stage that had nothing to work on (build_sft@X with empty sources) says why
+            drops = f"skipped: {f['skipped']}" + (f"; {drops}" if drops != "none" else "")
         lines.append(f"| {f['stage']} | {f['rows_in']} | {f['rows_out']} | {drops} |")
     return "\n".join(lines) + "\n"
 

@@ -66,11 +66,15 @@ def setup_logging(level: int = logging.INFO) -> None:
 Run = Callable[..., Funnel | Sequence[Funnel]]
 
 
-def stage_main(section: str, run: Run, *, argument: str | None = None) -> Callable[[list[str] | None], None]:
+def stage_main(
+    section: str, run: Run, *, argument: str | None = None, view: str | None = None
+) -> Callable[[list[str] | None], None]:
     """The `main` of a stage module: load `section` and the shared ones, run, write every funnel it returns.
 
     `argument` names one positional command-line argument passed to `run` after the context (translate@LANG
-    takes its language this way)."""
+    takes its language this way). `view` names a method of the section's params that returns this stage's own
+    params (with its reads() and writes()), for stages that share a section (build_sft and train share
+    `training`, where the experiments are declared)."""
 
     def main(argv: list[str] | None = None) -> None:
         extra: list[Any] = []
@@ -83,6 +87,8 @@ def stage_main(section: str, run: Run, *, argument: str | None = None) -> Callab
                 extra.append(getattr(parsed, argument))
         setup_logging()
         params = load_section(section)
+        if view:
+            params = getattr(params, view)()
         funnels = run(params, Context.load(), *extra)
         for funnel in [funnels] if isinstance(funnels, Funnel) else funnels:
             if funnel.path is None:
@@ -90,4 +96,5 @@ def stage_main(section: str, run: Run, *, argument: str | None = None) -> Callab
             funnel.write(funnel.path)
 
     main.section = section  # type: ignore[attr-defined]  # which params section runs it (tests read it)
+    main.view = view  # type: ignore[attr-defined]
     return main

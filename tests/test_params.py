@@ -63,14 +63,14 @@ def test_values_are_coerced_and_frozen():
 def test_choices_are_checked():
     with pytest.raises(ParamsError, match=r"common.executor: 'slurm' is not one of 'local', 'ray'"):
         build(CommonParams, {"executor": "slurm"}, where="common")
-    with pytest.raises(ParamsError, match="model.path is required"):
-        build(ModelParams, {"source": "hub"}, where="model")
+    with pytest.raises(ParamsError, match="model.models.path is required"):
+        build(ModelParams, {"models": {"big": {"source": "hub"}}}, where="model")
 
 
 def test_committed_params_file_validates_every_section():
     sections = load_all("params.yaml")
     assert {"common", "model"} <= set(sections)
-    assert load_section("model").source == "smollm2-gguf"
+    assert load_section("model").spec("base").source == "smollm2-gguf"
 
 
 def test_unknown_section_is_rejected(tmp_path):

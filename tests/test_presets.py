@@ -31,7 +31,7 @@ def test_gpu_preset_names_real_components():
         name: build(section_class(name), raw, where=name)
         for name, raw in merged(ROOT / "params/gpu.yaml").items()
     }
-    assert sections["model"].source == "hub" and sections["model"].path
+    assert sections["model"].spec("base").source == "hub" and sections["model"].spec("base").path
     assert sections["llm"].backend == "vllm"
     assert backend_class(sections["llm"].backend).__name__ == "VLLMBackend"
     assert sections["extract"].source.kind == "hf"

@@ -37,6 +37,18 @@ def instances() -> list[tuple[str, dict, list[str]]]:
     """(name, stage with ${item.X} substituted, extra run arguments) for every stage the graph expands to."""
     out = []
     for name, stage in GRAPH.items():
+        if "foreach" in stage:  # foreach over a mapping of params: ${key} is each name
+            section, _, rest = stage["foreach"].strip("${}").partition(".")
+            names = PARAMS[section]
+            for part in rest.split(".") if rest else []:
+                names = names[part]
+            for key in names:
+                text = yaml.safe_dump(stage["do"]).replace("${key}", key)
+                for field, value in (names[key] or {}).items():
+                    if isinstance(value, str):
+                        text = text.replace(f"${{item.{field}}}", value)
+                out.append((f"{name}@{key}", yaml.safe_load(text), [key]))
+            continue
         if "matrix" not in stage:
             out.append((name, stage, []))
             continue
@@ -54,6 +66,8 @@ def test_dvc_yaml_and_the_stage_params_name_the_same_paths(name, stage, args):
     assert callable(module.run) and callable(module.main), f"{name}: a stage module has run() and main()"
     section = module.main.section
     params = build(section_class(section), PARAMS[section], section)
+    if getattr(module.main, "view", None):  # stages sharing a section each read it through their own view
+        params = getattr(params, module.main.view)()
     data_deps = {d for d in paths(stage.get("deps")) if not d.startswith(("stages/", "scripts/"))}
     outs = paths(stage.get("outs")) | paths(stage.get("metrics")) | paths(stage.get("plots"))
     assert set(params.reads(*args)) == data_deps, f"{name}: dvc.yaml deps vs {section}.reads()"
@@ -81,7 +95,7 @@ def module_imports() -> dict[str, set[str]]:
 
 
 def test_libraries_never_import_stage_modules():
-    stage_modules = {f"stages.{stage_module(s)}" for s in GRAPH.values()}
+    stage_modules = {f"stages.{stage_module(s.get('do', s))}" for s in GRAPH.values()}
     graph = module_imports()
     wrong = {
         (module, imported)

@@ -31,8 +31,9 @@ MULTIPL_E_KEY = "decontaminate.benchmarks.multipl_e"
 class BenchmarkText:
     benchmark: str  # "humaneval", "mbpp", "multipl-e:humaneval-lua", ...
     task_id: str
-    field: str  # "docstring", "solution", "text", "code", "prompt"
+    field: str  # "docstring", "solution", "function" (prompt + solution), "text", "code", "prompt"
     text: str
+    language: str = "python"  # what the text's code is written in (a registry or MultiPL-E language name)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def humaneval_texts() -> Iterator[BenchmarkText]:
         if docstring:
             yield BenchmarkText(HUMANEVAL, task_id, "docstring", docstring)
         yield BenchmarkText(HUMANEVAL, task_id, "solution", problem["canonical_solution"])
+        # The whole program (imports, helpers, signature, docstring, body) for the tokens method.
+        yield BenchmarkText(HUMANEVAL, task_id, "function", problem["prompt"] + problem["canonical_solution"])
 
 
 def _mbpp_record_texts(record: dict[str, Any]) -> Iterator[BenchmarkText]:
@@ -116,7 +119,8 @@ def multipl_e_texts(patterns: tuple[str, ...]) -> Iterator[BenchmarkText]:
             if not isinstance(prompt, str):
                 raise BenchmarkError(f"{path}:{lineno}: a MultiPL-E row needs a string `prompt` field")
             task_id = str(record.get("name") or record.get("task_id") or f"{path.name}:{lineno}")
-            yield BenchmarkText(name, task_id, "prompt", prompt)
+            language = str(record.get("language") or "python")
+            yield BenchmarkText(name, task_id, "prompt", prompt, language)
 
 
 def load_texts(sources: BenchmarkSources) -> list[BenchmarkText]:

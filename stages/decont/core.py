@@ -17,6 +17,7 @@ from typing import Any
 from stages.decont.benchmarks import BenchmarkSources, BenchmarkText, load_texts
 from stages.decont.ngrams import NgramIndex
 from stages.decont.substring import SubstringIndex
+from stages.decont.tokens import TokenIndex
 from stages.params import ParamsError, check_range
 from stages.records import Funnel
 from stages.records.io import write_json
@@ -25,7 +26,10 @@ log = logging.getLogger(__name__)
 
 SUBSTRING = "substring"
 NGRAM = "ngram"
-METHODS = (SUBSTRING, NGRAM)
+TOKENS = "tokens"
+METHODS = (SUBSTRING, NGRAM, TOKENS)
+# Benchmark texts only the tokens method reads (the prose methods read docstrings and solutions apart).
+TOKENS_ONLY = frozenset({"function"})
 # Where `polyforge decontamination` looks by default; stages write where their params say.
 REPORT_DIR = Path("reports/decontamination")
 SPAN_CHARS = 300
@@ -41,13 +45,20 @@ class DecontConfig:
     # Which benchmarks rows are checked against.
     benchmarks: BenchmarkSources = field(default_factory=BenchmarkSources)
     # "substring": BigCode's exact case-insensitive match of docstrings/solutions/prompts (whitespace-collapsed);
-    # "ngram": shared word n-grams (DataTrove). Both by default.
+    # "ngram": shared word n-grams (DataTrove); "tokens": n-grams of identifier- and literal-normalised code
+    # tokens, blind to renaming and formatting, per language (stages/decont/tokens.py). All three by default.
     methods: tuple[str, ...] = METHODS
     # n of the word n-gram method (DataTrove's default 12).
     ngram_n: int = 12
     # Benchmark texts shorter than this (normalised) are exempt from the substring method: trivial solutions
     # such as `return x + y` (BigCode and MultiPL-T exempt such HumanEval solutions too). 20 exempts 5 of 164.
+    # The tokens method has no exemption: it matches a benchmark function shorter than token_n tokens whole.
     trivial_chars: int = 20
+    # n of the tokens method (bench_decont.py measures the choice).
+    token_n: int = 25
+    # A token n-gram found in more than this many tasks of one benchmark is boilerplate (C's #include block,
+    # Java's class wrapper), never evidence.
+    token_common: int = 3
     # Row fields checked (those a row lacks are ignored).
     fields: tuple[str, ...] = ("code", "instruction", "input", "output")
 
@@ -59,6 +70,8 @@ class DecontConfig:
             )
         check_range("decontaminate.ngram_n", self.ngram_n, 1, 100)
         check_range("decontaminate.trivial_chars", self.trivial_chars, 1)
+        check_range("decontaminate.token_n", self.token_n, 1, 1000)
+        check_range("decontaminate.token_common", self.token_common, 1)
         if not self.fields:
             raise ParamsError(
                 "decontaminate.fields is empty: name the row fields to check, e.g. [code, output]"
@@ -79,17 +92,23 @@ class Decontaminator:
     def __init__(self, texts: Sequence[BenchmarkText], config: DecontConfig) -> None:
         self.config = config
         self.texts = list(texts)
-        self.substring = (
-            SubstringIndex(self.texts, config.trivial_chars) if SUBSTRING in config.methods else None
+        prose = [t for t in self.texts if t.field not in TOKENS_ONLY]
+        self.substring = SubstringIndex(prose, config.trivial_chars) if SUBSTRING in config.methods else None
+        self.ngrams = NgramIndex(prose, config.ngram_n) if NGRAM in config.methods else None
+        self.tokens = (
+            TokenIndex(self.texts, config.token_n, config.token_common) if TOKENS in config.methods else None
         )
-        self.ngrams = NgramIndex(self.texts, config.ngram_n) if NGRAM in config.methods else None
 
     @classmethod
     def from_config(cls, config: DecontConfig) -> Decontaminator:
         return cls(load_texts(config.benchmarks), config)
 
     def check(self, fields: Mapping[str, Any]) -> Evidence | None:
-        """The first match among the configured fields of a row (substring before n-gram), or None."""
+        """The first match among the configured fields of a row (substring, word n-gram, then tokens), or None.
+
+        The tokens method lexes a field in the row's `language` (Python when it has none)."""
+        language = fields.get("language")
+        language = language if isinstance(language, str) and language else "python"
         for name in self.config.fields:
             value = fields.get(name)
             if not isinstance(value, str) or not value:
@@ -104,6 +123,12 @@ class Decontaminator:
                 if gram is not None:
                     t = gram.text
                     return Evidence(t.benchmark, t.task_id, NGRAM, name, t.field, gram.span[:SPAN_CHARS])
+            if self.tokens is not None:
+                found = self.tokens.find(value, language)
+                if found is not None:
+                    t = found.text
+                    span = ("whole function: " if found.whole else "") + found.span
+                    return Evidence(t.benchmark, t.task_id, TOKENS, name, t.field, span[:SPAN_CHARS])
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -115,6 +140,8 @@ class Decontaminator:
             "methods": list(self.config.methods),
             "ngram_n": self.config.ngram_n,
             "trivial_chars": self.config.trivial_chars,
+            "token_n": self.config.token_n,
+            "token_common": self.config.token_common,
             "fields": list(self.config.fields),
             "exempt": [
                 {

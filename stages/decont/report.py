@@ -48,7 +48,8 @@ def format_reports(reports_dir: str | os.PathLike[str] = REPORT_DIR) -> str:
         lines.append(
             f"[{report['name']}] {report.get('rows_in', 0)} rows checked, {report.get('rows_dropped', 0)} dropped; "
             f"benchmarks: {benchmarks}; methods: {', '.join(report.get('methods', []))} "
-            f"(n={report.get('ngram_n')}); {len(report.get('exempt', []))} trivial text(s) exempt"
+            f"(n={report.get('ngram_n')}, token_n={report.get('token_n')}); "
+            f"{len(report.get('exempt', []))} trivial text(s) exempt from substring"
         )
         for label, counts in report.get("inputs", {}).items():
             lines.append(f"    {label}: {counts.get('rows_in', 0)} in -> {counts.get('rows_out', 0)} out")

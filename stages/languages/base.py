@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, ClassVar
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import Limits, RawResult
+    from stages.languages.builds import Build
+    from stages.sandbox import Limits, RawResult, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,16 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class OracleCase:
+    """One compiled test as the oracle sees it: each argument as the harness writes it, the Python values, and
+    the expected value as the harness writes it."""
+
+    args: tuple[str, ...]
+    values: tuple[object, ...]
+    expected: str
+
+
+@dataclass(frozen=True)
 class Terms:
     """What Python's words for values are called in a language's prose (MultiPL-E's "reworded" terminology)."""
 
@@ -124,6 +135,9 @@ class Language(ABC):
     reserved: ClassVar[frozenset[str]] = frozenset()
     # True for the source language itself: benchmark prompts and tests are kept verbatim, not translated.
     verbatim_source: ClassVar[bool] = False
+    # True where ints and floats are one type at run time (JavaScript's and R's doubles): the tests `f(3)` and
+    # `f(3.0)` are then one call, and the walker judges duplicates and contradictions accordingly.
+    one_number_type: ClassVar[bool] = False
 
     # --- installing and probing the runtime ----------------------------------------------------------------
     # The Debian packages scripts/setup.sh installs for this language (tests/languages/test_registry.py checks
@@ -161,6 +175,14 @@ class Language(ABC):
         """The command that compiles the program first, for compiled languages; None for interpreters."""
         return None
 
+    def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
+        """How a run of `program` is built (`builds.py`): by default its reference build (`program_files`,
+        then `compile_argv` inside the sandbox); a compiled language may return a cheaper one with the same
+        verdict. Raises CompileError or RuntimeUnavailable as `program_files` does."""
+        from stages.languages.builds import reference
+
+        return reference(self, program)
+
     def env(self) -> Mapping[str, str]:
         """Extra environment variables for runs (on top of the sandbox's scrubbed environment)."""
         return {}
@@ -180,6 +202,8 @@ class Language(ABC):
             return Status.RUNTIME_MISSING
         if raw.timed_out:
             return Status.TIMEOUT
+        if raw.oom:  # the kernel killed a process of the run (compiler included): failed, whatever it printed
+            return Status.EXCEPTION
         if raw.phase == "compile":
             return Status.SYNTAX_ERROR
         return None
@@ -194,6 +218,11 @@ class Language(ABC):
     @abstractmethod
     def placeholder_body(self, sig: Signature) -> str:
         """A trivial completion that makes `prompt(sig, ...)` a complete, syntactically valid function."""
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        """The oracle's completion (`stages/languages/oracle.py`): for each case, when the arguments equal its
+        arguments, return its expected value; otherwise fail. It proves the compiled tests satisfiable."""
+        raise NotImplementedError(f"{self.name} has no oracle body")
 
     def safe_name(self, name: str) -> str:
         """A Python identifier as a legal identifier in this language."""
@@ -314,13 +343,14 @@ def quote_string(value: str, escapes: Mapping[str, str], control: str, *, nul: s
     return '"' + "".join(out) + '"'
 
 
-def require_type(ty: PyType | None, language: str) -> PyType:
-    """`ty` for a typed target that cannot express a missing type, `Any` or a `Union` (Optional is fine)."""
+def require_type(ty: PyType | None, language: str, *, dynamic: bool = False) -> PyType:
+    """`ty` for a typed target that cannot express a missing type or a lone None; `Any` and `Union` too unless
+    the target has a type for them (`dynamic`: C++ std::any/std::variant, Java Object, Go interface{})."""
     if ty is None:
         raise Untranslatable("untyped", f"{language} needs a type from an annotation or the tests' values")
-    if ty.name == "Any":
+    if ty.name == "Any" and not dynamic:
         raise Untranslatable("any_type", f"{language} has no type for Any")
-    if ty.name == "Union":
+    if ty.name == "Union" and not dynamic:
         raise Untranslatable("union_type", f"{language} cannot express {ty}")
     if ty.name == "None":
         raise Untranslatable("none_type", f"{language} has no value type for a lone None")

@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stages.languages.base import Language, Untranslatable
+from stages.languages.base import Language, Param, Signature, Untranslatable
 from stages.languages.translate import (
     CANDIDATE,
     DroppedTest,
     ParsedPrompt,
+    TestCase,
     compile_prompt,
     compile_tests,
     extract_tests,
-    merged_types,
     parse_prompt,
+    python_key,
+    resolve_conflicts,
     with_types,
 )
 from stages.records import benchmarks
@@ -67,13 +69,19 @@ class CompiledProblem:
     payload: dict[str, Any]  # the MultiPL-E row
     tests_kept: int
     tests_dropped: list[DroppedTest] = field(default_factory=list)
+    # The target's signature (safe names, the types the tests were written with) and the kept tests: what the
+    # oracle (`stages/languages/oracle.py`) needs. None and [] for the verbatim source language.
+    signature: Signature | None = None
+    cases: list[TestCase] = field(default_factory=list)
 
 
 def compile_problem(lang: Language, problem: Problem, *, doctests: str, terminology: str) -> CompiledProblem:
     """`problem` as a MultiPL-E row in `lang`. Raises Untranslatable when the prompt cannot be translated or
     no test survives. The source language keeps prompt and tests as written."""
     if lang.verbatim_source:
-        kept, dropped = extract_tests(problem.tests)
+        cases, dropped = extract_tests(problem.tests)
+        kept, duplicates = resolve_conflicts(cases, python_key)
+        dropped += duplicates
         tests = f"{problem.tests.rstrip()}\n\n\ndef test_check():\n    check({problem.entry_point})\n\ntest_check()\n"
         return CompiledProblem(
             _payload(lang, problem, problem.prompt, tests, doctests, terminology), len(kept), dropped
@@ -83,11 +91,17 @@ def compile_problem(lang: Language, problem: Problem, *, doctests: str, terminol
     compiled = compile_tests(
         lang, problem.entry_point, problem.tests, param_types=annotated, return_type=parsed.signature.returns
     )
-    arg_types, ret_type = merged_types(compiled.kept, annotated, parsed.signature.returns)
-    typed = ParsedPrompt(with_types(parsed.signature, arg_types, ret_type), parsed.docstring, parsed.helpers)
+    # The types the assertions were written with, never re-derived from the tests that survived.
+    signature = with_types(parsed.signature, compiled.arg_types, compiled.ret_type)
+    typed = ParsedPrompt(signature, parsed.docstring, parsed.helpers)
     prompt = compile_prompt(lang, typed, doctests=doctests, terminology=terminology)
     payload = _payload(lang, problem, prompt, compiled.text, doctests, terminology)
-    return CompiledProblem(payload, len(compiled.kept), compiled.dropped)
+    target = Signature(
+        lang.safe_name(signature.name),
+        tuple(Param(lang.safe_name(p.name), p.type) for p in signature.params),
+        signature.returns,
+    )
+    return CompiledProblem(payload, len(compiled.kept), compiled.dropped, target, compiled.kept)
 
 
 def _payload(

@@ -26,29 +26,35 @@ class Execution:
 
 
 def execute(
-    lang: Language, program: str, *, limits: Limits | None = None, sandbox: Sandbox | None = None
+    lang: Language,
+    program: str,
+    *,
+    limits: Limits | None = None,
+    sandbox: Sandbox | None = None,
+    fast: bool = True,
 ) -> Execution:
     """Run one complete program (prompt + completion + harness) in `lang`'s runtime and classify it.
-    `sandbox` defaults to one with the default params; `limits` to the sandbox's, adjusted by the language."""
+    `sandbox` defaults to one with the default params; `limits` to the sandbox's, adjusted by the language.
+    `fast`: the language's cheaper build where it has one (`Language.build`, same verdicts); False: the
+    reference build, the program alone compiled inside the sandbox."""
+    from stages.languages.builds import reference, showing
     from stages.sandbox import sandbox_for
 
     sb = sandbox or sandbox_for()
-    path = lang.program_file
-    compile_argv = lang.compile_argv(path)
     run_limits = lang.limits(limits or sb.params.limits)
     try:
-        files = lang.program_files(program)
+        build = lang.build(program, sb, run_limits) if fast else reference(lang, program)
     except CompileError as exc:
         return Execution(Status.SYNTAX_ERROR, _rejected(lang, exc.message, run_limits))
     except RuntimeUnavailable as exc:
         raw = dataclasses.replace(_rejected(lang, str(exc), run_limits), exit_code=None, runtime_missing=True)
         return Execution(Status.RUNTIME_MISSING, raw)
-    raw = sb.run(
-        lang.run_argv(path),
-        files=files,
+    raw = showing(sb, build.ro_paths).run(
+        lang.run_argv(lang.program_file),
+        files=build.files,
         limits=run_limits,
         env=lang.env(),
-        compile_argv=compile_argv,
+        compile_argv=build.compile_argv,
         runtime=lang.runtime,
     )
     return Execution(lang.classify(raw), raw)
@@ -82,10 +88,11 @@ def execute_many(
     limits: Limits | None = None,
     sandbox: Sandbox | None = None,
     workers: int = 0,
+    fast: bool = True,
 ) -> list[Execution]:
     """`execute` for each program, `workers` at a time (0: one per CPU core), in input order."""
     workers = workers or os.cpu_count() or 1
     if len(programs) <= 1 or workers == 1:
-        return [execute(lang, p, limits=limits, sandbox=sandbox) for p in programs]
+        return [execute(lang, p, limits=limits, sandbox=sandbox, fast=fast) for p in programs]
     with ThreadPoolExecutor(max_workers=min(workers, len(programs))) as pool:
-        return list(pool.map(lambda p: execute(lang, p, limits=limits, sandbox=sandbox), programs))
+        return list(pool.map(lambda p: execute(lang, p, limits=limits, sandbox=sandbox, fast=fast), programs))

@@ -1,9 +1,13 @@
 """Go (Debian `golang-go`): a `package main` program built with `go build` and run; type-directed values.
 
 The harness compares with a small deep-equality helper that treats a nil slice or map like an empty one (a
-correct Go function often returns `nil` for "no elements"). Go refuses unused imports, so the prompt imports
-only what the harness itself uses (fmt, reflect), as MultiPL-E's Go prompt does. Tuples, Optional, Union and
-Any have no Go type here: such problems are untranslatable with their reason. The build cache lives in the
+correct Go function often returns `nil` for "no elements") and floats inside slices and maps within the
+tolerance of scalar floats. Go refuses unused imports, so the prompt imports
+only what the harness itself uses (fmt, reflect), as MultiPL-E's Go prompt does. Tuples are `[]interface{}`
+and Any and Union `interface{}` (MultiPL-E's Go mapping); an Optional is a pointer (`*int`, nil for None,
+`pointerTo(5)` for a value). The helper compares through interfaces and pointers, so a nil pointer equals a
+nil interface and a pointer its pointee: inside a tuple `[]interface{}{nil, 1}` and `[]interface{}{(*int)(nil),
+pointerTo(1)}` are one value. The build cache lives in the
 run's work dir (HOME is the work dir; GOCACHE defaults under it), and Go's runtime reserves far more address
 space than it uses, so runs get a larger address-space limit.
 """
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 from stages.languages.base import (
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -28,7 +33,8 @@ from stages.languages.base import (
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import Limits, RawResult
+    from stages.languages.builds import Build
+    from stages.sandbox import Limits, RawResult, Sandbox
 
 _INT_MAX = 2**63 - 1
 # Go's runtime reserves address space for its heap arenas up front: measured here (Go 1.19), `go build` needs
@@ -66,7 +72,62 @@ GO_RESERVED = frozenset(
         "candidate",
         "expect",
         "expectClose",
+        "pointerTo",
+        "unwrap",
         "main",
+    ]
+)
+# Go's predeclared identifiers (the universe block) and the packages the prompt imports: a parameter of one of
+# these names is legal but hides it, so `string(r)` or `len(xs)` in a natural body no longer compiles.
+GO_PREDECLARED = frozenset(
+    [
+        "any",
+        "bool",
+        "byte",
+        "comparable",
+        "complex64",
+        "complex128",
+        "error",
+        "float32",
+        "float64",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "rune",
+        "string",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "true",
+        "false",
+        "iota",
+        "nil",
+        "append",
+        "cap",
+        "clear",
+        "close",
+        "complex",
+        "copy",
+        "delete",
+        "imag",
+        "len",
+        "make",
+        "max",
+        "min",
+        "new",
+        "panic",
+        "print",
+        "println",
+        "real",
+        "recover",
+        "fmt",
+        "reflect",
+        "same",
     ]
 )
 _SCALARS = {"int": "int", "float": "float64", "str": "string", "bool": "bool"}
@@ -83,7 +144,27 @@ func expectClose(got, want float64) {
 	}
 }
 
+func pointerTo[T any](value T) *T {
+	return &value
+}
+
+// unwrap looks through interfaces and non-nil pointers; false when it ends at nothing (nil).
+func unwrap(v reflect.Value) (reflect.Value, bool) {
+	for v.IsValid() && (v.Kind() == reflect.Interface || v.Kind() == reflect.Ptr) {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	return v, v.IsValid()
+}
+
 func same(a, b reflect.Value) bool {
+	a, aOk := unwrap(a)
+	b, bOk := unwrap(b)
+	if !aOk || !bOk {
+		return aOk == bOk
+	}
 	if a.Kind() != b.Kind() {
 		return false
 	}
@@ -109,6 +190,9 @@ func same(a, b reflect.Value) bool {
 			}
 		}
 		return true
+	case reflect.Float64:
+		d := a.Float() - b.Float()
+		return d <= %TOL% && d >= -%TOL%
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())
 }
@@ -128,10 +212,15 @@ class Go(Language):
     terms = Terms(
         list="slice", array="slice", tuple="slice", dictionary="map", none="nil", true="true", false="false"
     )
-    reserved = GO_RESERVED
+    reserved = GO_RESERVED | GO_PREDECLARED
 
     def compile_argv(self, path: str) -> list[str]:
         return [self.runtime, "build", "-o", "main", path]
+
+    def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
+        from stages.languages import gobuild
+
+        return gobuild.build(self, program)
 
     def run_argv(self, path: str) -> list[str]:
         return ["./main"]
@@ -167,15 +256,18 @@ class Go(Language):
     # --- types ---------------------------------------------------------------------------------------------
 
     def type_name(self, ty: PyType | None) -> str:
-        ty = require_type(ty, "Go")
+        ty = require_type(ty, "Go", dynamic=True)
         if ty.name in _SCALARS:
             return _SCALARS[ty.name]
         if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
             return f"[]{self.type_name(ty.args[0])}"
         if ty.name == "dict":
             return f"map[{self.type_name(ty.args[0])}]{self.type_name(ty.args[1])}"
-        reason = {"tuple": "go_tuple", "Optional": "go_optional"}.get(ty.name, "unsupported_type")
-        raise Untranslatable(reason, f"Go translation has no type for {ty}")
+        if ty.name in ("tuple", "Any", "Union"):
+            return "[]interface{}" if ty.name == "tuple" else "interface{}"
+        if ty.name == "Optional":
+            return f"*{self.type_name(ty.args[0])}"
+        raise Untranslatable("unsupported_type", f"Go translation has no type for {ty}")
 
     # --- prompts -------------------------------------------------------------------------------------------
 
@@ -188,10 +280,21 @@ class Go(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "\tpanic(0)\n}\n"
 
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = []
+        for case in cases:
+            test = " && ".join(
+                f"reflect.DeepEqual({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True)
+            )
+            lines.append(f"\tif {test or 'true'} {{\n\t\treturn {case.expected}\n\t}}")
+        return "\n".join([*lines, '\tpanic("no test has these arguments")', "}"]) + "\n"
+
     # --- values --------------------------------------------------------------------------------------------
 
     def gen_none(self, ty: PyType | None) -> str:
-        raise Untranslatable("go_optional", "Go translation has no None")
+        if ty is None or ty.name in ("Any", "Union"):
+            return "nil"
+        return f"(*{self.type_name(ty)})(nil)"  # typed: a bare nil in an interface{} is no *T
 
     def gen_bool(self, value: bool, ty: PyType | None) -> str:
         return "true" if value else "false"
@@ -214,7 +317,7 @@ class Go(Language):
     def gen_tuple(self, items: Sequence[str], values: Sequence[object], ty: PyType | None) -> str:
         if ty is not None and ty.name == "tuple" and ty.variadic:
             return self.gen_list(items, values, ty)
-        raise Untranslatable("go_tuple", "Go translation has no tuple values")
+        return f"[]interface{{}}{{{', '.join(items)}}}"
 
     def gen_dict(
         self, pairs: Sequence[tuple[str, str]], values: Mapping[object, object], ty: PyType | None
@@ -225,8 +328,8 @@ class Go(Language):
         return f"{func}({', '.join(args)})"
 
     def coerce(self, code: str, value: object, ty: PyType | None) -> str:
-        if ty is not None and ty.optional:
-            raise Untranslatable("go_optional", "Go translation has no Optional")
+        if ty is not None and ty.name == "Optional" and value is not None:
+            return f"pointerTo({code})"
         return code
 
     # --- tests ---------------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@ run with `java -ea`.
 
 As in MultiPL-E the completion stops before the method's closing brace (stop token `\\n    }\\n`) and the
 harness starts by closing it. Java cannot bind a static method to a variable, so the harness calls the method
-by name. Two-element tuples are a `Pair` record declared in the prompt when the signature needs it; other
-tuple sizes are untranslatable. The JVM reserves far more address space than it uses, so runs get a larger
-address-space limit and a small, fixed heap.
+by name. Tuples are records declared in the prompt when the signature needs them (`Pair`, `Triple`, `TupleN`);
+Any and Union are `Object` (Java has no union type; MultiPL-E writes Any so). The JVM reserves far more
+address space than it uses, so runs get a larger address-space limit and a small, fixed heap.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -30,7 +31,8 @@ from stages.languages.translate import CANDIDATE
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import Limits, RawResult
+    from stages.languages.builds import Build
+    from stages.sandbox import Limits, RawResult, Sandbox
 
 _LONG_MAX = 2**63 - 1
 # The JVM maps its heap, metaspace, code cache and thread stacks up front. Measured here (Java 17): with the
@@ -58,6 +60,28 @@ IMPORTS = (
 _BOXED = {"int": "Long", "float": "Double", "str": "String", "bool": "Boolean"}
 _PRIMITIVE = {"int": "long", "float": "double", "str": "String", "bool": "boolean"}
 PAIR = "    record Pair<A, B>(A first, B second) {}\n"
+TRIPLE = "    record Triple<A, B, C>(A first, B second, C third) {}\n"
+
+
+def tuple_record(arity: int) -> tuple[str, str]:
+    """The record an `arity`-tuple is, and its declaration (written into the prompt that uses it): `Pair` and
+    `Triple`, else `TupleN` with components item1..itemN. Records give equals and hashCode component-wise."""
+    if arity == 2:
+        return "Pair", PAIR
+    if arity == 3:
+        return "Triple", TRIPLE
+    letters = [f"T{i}" for i in range(1, arity + 1)]
+    components = ", ".join(f"{t} item{i}" for i, t in enumerate(letters, 1))
+    return f"Tuple{arity}", f"    record Tuple{arity}<{', '.join(letters)}>({components}) {{}}\n"
+
+
+def _tuple_arities(ty: PyType | None) -> set[int]:
+    if ty is None:
+        return set()
+    own = {len(ty.args)} if ty.name == "tuple" and not ty.variadic else set()
+    return own.union(*(_tuple_arities(a) for a in ty.args))
+
+
 JAVA_RESERVED = frozenset(
     [
         "abstract",
@@ -148,6 +172,11 @@ class Java(Language):
     def compile_argv(self, path: str) -> list[str]:
         return ["javac", *(f"-J{flag}" for flag in JVM_FLAGS), "-encoding", "UTF-8", path]
 
+    def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
+        from stages.languages import javac
+
+        return javac.build(self, program, limits)
+
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, "-ea", *JVM_FLAGS, "-cp", ".", "Problem"]
 
@@ -172,15 +201,18 @@ class Java(Language):
     # --- types ---------------------------------------------------------------------------------------------
 
     def type_name(self, ty: PyType | None, *, boxed: bool = False) -> str:
-        ty = require_type(ty, "Java")
+        ty = require_type(ty, "Java", dynamic=True)
+        if ty.name in ("Any", "Union"):  # Java has no union type: Object, as MultiPL-E writes Any
+            return "Optional<Object>" if ty.optional else "Object"
         if ty.name in _PRIMITIVE:
             return (_BOXED if boxed else _PRIMITIVE)[ty.name]
         if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
             return f"ArrayList<{self.type_name(ty.args[0], boxed=True)}>"
         if ty.name == "tuple":
-            if len(ty.args) != 2:
-                raise Untranslatable("java_tuple_size", f"Java translation has pairs only, not {ty}")
-            return f"Pair<{self.type_name(ty.args[0], boxed=True)}, {self.type_name(ty.args[1], boxed=True)}>"
+            if not ty.args:
+                raise Untranslatable("empty_tuple", "Java has no record for a tuple with no components")
+            record, _ = tuple_record(len(ty.args))
+            return f"{record}<{', '.join(self.type_name(a, boxed=True) for a in ty.args)}>"
         if ty.name == "dict":
             return (
                 f"HashMap<{self.type_name(ty.args[0], boxed=True)}, {self.type_name(ty.args[1], boxed=True)}>"
@@ -196,13 +228,22 @@ class Java(Language):
         comment = "".join(f"    // {line}".rstrip() + "\n" for line in description)
         params = ", ".join(f"{self.type_name(p.type)} {p.name}" for p in sig.params)
         returns = self.type_name(sig.returns)
-        pair = PAIR if "Pair<" in params + returns else ""
-        return (
-            f"{imports}class Problem {{\n{pair}{comment}    public static {returns} {sig.name}({params}) {{\n"
-        )
+        arities = set().union(*(_tuple_arities(t) for t in [sig.returns, *(p.type for p in sig.params)]))
+        records = "".join(tuple_record(n)[1] for n in sorted(arities))
+        return f"{imports}class Problem {{\n{records}{comment}    public static {returns} {sig.name}({params}) {{\n"
 
     def placeholder_body(self, sig: Signature) -> str:
         return "        throw new UnsupportedOperationException();\n    }\n}\n"
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = []
+        for case in cases:
+            pairs = zip(sig.params, case.args, strict=True)
+            test = " && ".join(f"Objects.equals({p.name}, {a})" for p, a in pairs)
+            lines.append(f"        if ({test or 'true'}) return {case.expected};")
+        return (
+            "\n".join([*lines, '        throw new RuntimeException("no test has these arguments");']) + "\n"
+        )
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from stages.languages.base import (
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -81,8 +82,56 @@ JS_RESERVED = frozenset(
         "undefined",
         "NaN",
         "Infinity",
+        # Globals a natural body calls (a parameter of the same name hides them) and the harness's names.
+        "parseInt",
+        "parseFloat",
+        "isNaN",
+        "isFinite",
+        "require",
+        "assert",
+        "candidate",
     ]
 )
+
+# Deep equality for expected values that hold Python's None or floats: null and undefined both stand for None
+# (MultiPL-E's loose `assert.deepEqual` accepts either; a natural body returns either), numbers compare within
+# the float tolerance at any depth, everything else strictly. `{any}`, `{num}` and `{ret}` are TypeScript's
+# annotations (`same_helper`).
+_SAME_HELPER = """
+function __same(got{any}, want{any}){ret} {
+  if (want === undefined || want === null) return got === undefined || got === null;
+  if (typeof want === 'number') return typeof got === 'number' && (got === want || Math.abs(got - want) < %TOL%);
+  if (Array.isArray(want)) {
+    return Array.isArray(got) && got.length === want.length && want.every((w{any}, i{num}) => __same(got[i], w));
+  }
+  if (typeof want === 'object') {
+    const keys = Object.keys(want);
+    return typeof got === 'object' && got !== null && !Array.isArray(got) && Object.keys(got).length === keys.length
+      && keys.every((k) => Object.prototype.hasOwnProperty.call(got, k) && __same(got[k], want[k]));
+  }
+  return got === want;
+}
+""".replace("%TOL%", repr(FLOAT_TOLERANCE))
+
+
+def same_helper(*, typed: bool) -> str:
+    """The `__same` helper in JavaScript, or with TypeScript's annotations."""
+    spelled = {"{any}": ": any", "{num}": ": number", "{ret}": ": boolean"}
+    text = _SAME_HELPER
+    for mark, annotation in spelled.items():
+        text = text.replace(mark, annotation if typed else "")
+    return text
+
+
+def needs_same(expected: object) -> bool:
+    """Whether a test's expected value holds a None or a float inside a container (the `__same` helper)."""
+    if expected is None:
+        return True
+    if isinstance(expected, list | tuple):
+        return any(v is None or isinstance(v, float) or needs_same(v) for v in expected)
+    if isinstance(expected, dict):
+        return needs_same(list(expected.values()))
+    return False
 
 
 class JavaScript(Language):
@@ -103,6 +152,7 @@ class JavaScript(Language):
         true="true",
         false="false",
     )
+    one_number_type = True  # numbers are doubles: f(3) and f(3.0) are one call
     reserved = JS_RESERVED
 
     def run_argv(self, path: str) -> list[str]:
@@ -134,6 +184,14 @@ class JavaScript(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return "  return undefined;\n}\n"
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        params = ", ".join(p.name for p in sig.params)
+        lines = [
+            f"  if (require('node:util').isDeepStrictEqual([{params}], [{', '.join(c.args)}])) return {c.expected};"
+            for c in cases
+        ]
+        return "\n".join([*lines, '  throw new Error("no test has these arguments");', "}"]) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 
@@ -176,11 +234,14 @@ class JavaScript(Language):
     def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
         if inexact or isinstance(expected, float):
             return f"assert.ok(Math.abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r});"
+        if needs_same(expected):
+            return f"assert.ok(__same({lhs}, {rhs}));"
         return f"assert.deepStrictEqual({lhs}, {rhs});"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"  {a}" for a in assertions)
+        helper = same_helper(typed=False) if "__same(" in body else ""
         return (
             f"\nconst assert = require('node:assert');\n\n\nfunction test() {{\n  let candidate = {entry_point};\n"
-            f"{body}\n}}\n\ntest();\n"
+            f"{body}\n}}\n{helper}\ntest();\n"
         )

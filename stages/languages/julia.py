@@ -17,6 +17,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -75,6 +76,45 @@ JULIA_RESERVED = frozenset(
         "candidate",
     ]
 )
+# Base functions spelled like Python identifiers that a natural body calls: a parameter of one of these names
+# hides the function (`string` hides `string(x)`, `values` hides `values(d)`).
+JULIA_BASE = frozenset(
+    [
+        "abs",
+        "all",
+        "any",
+        "collect",
+        "count",
+        "div",
+        "enumerate",
+        "filter",
+        "first",
+        "floor",
+        "join",
+        "keys",
+        "last",
+        "length",
+        "map",
+        "max",
+        "min",
+        "mod",
+        "parse",
+        "print",
+        "println",
+        "push",
+        "range",
+        "reverse",
+        "round",
+        "sort",
+        "split",
+        "string",
+        "sum",
+        "typeof",
+        "unique",
+        "values",
+        "zip",
+    ]
+)
 
 
 class Julia(Language):
@@ -96,7 +136,7 @@ class Julia(Language):
         true="true",
         false="false",
     )
-    reserved = JULIA_RESERVED
+    reserved = JULIA_RESERVED | JULIA_BASE
 
     @property
     def install_hint(self) -> str:
@@ -161,6 +201,13 @@ class Julia(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return '    error("no solution")\nend\n'
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = []
+        for case in cases:
+            test = " && ".join(f"isequal({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True))
+            lines.append(f"    if {test or 'true'} return {case.expected} end")
+        return "\n".join([*lines, '    error("no test has these arguments")', "end"]) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -28,6 +29,46 @@ if TYPE_CHECKING:
 # A load (parse) error: `lua5.4: main.lua:3: unexpected symbol near 'end'` with no stack traceback.
 _LOAD_ERROR = re.compile(r"^\S+: [^\n]*:\d+: ", re.MULTILINE)
 
+# The globals of Lua's standard library and the harness's `lu`: a parameter of one of these names hides it
+# (`string` would hide string.sub and string.format from a natural body).
+LUA_GLOBALS = frozenset(
+    [
+        "assert",
+        "collectgarbage",
+        "coroutine",
+        "debug",
+        "dofile",
+        "error",
+        "getmetatable",
+        "io",
+        "ipairs",
+        "load",
+        "loadfile",
+        "math",
+        "next",
+        "os",
+        "package",
+        "pairs",
+        "pcall",
+        "print",
+        "rawequal",
+        "rawget",
+        "rawlen",
+        "rawset",
+        "require",
+        "select",
+        "setmetatable",
+        "string",
+        "table",
+        "tonumber",
+        "tostring",
+        "type",
+        "utf8",
+        "xpcall",
+        "lu",
+    ]
+)
+
 
 class Lua(Language):
     name = "lua"
@@ -43,7 +84,7 @@ class Lua(Language):
     terms = Terms(
         list="table", array="table", tuple="table", dictionary="table", none="nil", true="true", false="false"
     )
-    reserved = frozenset(
+    reserved = LUA_GLOBALS | frozenset(
         [
             "and",
             "break",
@@ -98,6 +139,22 @@ class Lua(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return "    return nil\nend\n"
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = [
+            "    local function eq(a, b)",
+            # math.type: 3 and 3.0 are equal in Lua but a body can tell them apart, and tests do (HumanEval/92).
+            "        if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end",
+            '        if type(a) ~= "table" then return a == b end',
+            "        for k, v in pairs(a) do if not eq(v, b[k]) then return false end end",
+            "        for k in pairs(b) do if a[k] == nil then return false end end",
+            "        return true",
+            "    end",
+        ]
+        for case in cases:
+            test = " and ".join(f"eq({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True))
+            lines.append(f"    if {test or 'true'} then return {case.expected} end")
+        return "\n".join([*lines, '    error("no test has these arguments")', "end"]) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 

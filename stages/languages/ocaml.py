@@ -16,6 +16,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -95,6 +96,32 @@ OCAML_RESERVED = frozenset(
         "assertions",
     ]
 )
+# Stdlib values spelled like Python identifiers that a natural body calls: a parameter of one of these names
+# hides the function (`max` hides `max a b`).
+OCAML_STDLIB = frozenset(
+    [
+        "abs",
+        "compare",
+        "decr",
+        "failwith",
+        "float",
+        "float_of_int",
+        "fst",
+        "ignore",
+        "incr",
+        "int_of_float",
+        "int_of_string",
+        "max",
+        "min",
+        "not",
+        "pred",
+        "ref",
+        "snd",
+        "string_of_int",
+        "succ",
+        "truncate",
+    ]
+)
 
 
 class OCaml(Language):
@@ -117,7 +144,7 @@ class OCaml(Language):
         true="true",
         false="false",
     )
-    reserved = OCAML_RESERVED
+    reserved = OCAML_RESERVED | OCAML_STDLIB
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
@@ -174,6 +201,13 @@ class OCaml(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return '  failwith "no solution"\n'
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = []
+        for case in cases:
+            test = " && ".join(f"{p.name} = {a}" for p, a in zip(sig.params, case.args, strict=True))
+            lines.append(f"  if {test or 'true'} then {case.expected} else")
+        return "\n".join([*lines, '  failwith "no test has these arguments"']) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 

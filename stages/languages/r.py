@@ -10,6 +10,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -49,6 +50,7 @@ class R(Language):
         true="TRUE",
         false="FALSE",
     )
+    one_number_type = True  # numbers are doubles: f(3) and f(3.0) are one call
     reserved = frozenset(
         [
             "if",
@@ -106,6 +108,13 @@ class R(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return "  NULL\n}\n"
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        params = ", ".join(p.name for p in sig.params)
+        lines = [
+            f"  if (identical(list({params}), list({', '.join(c.args)}))) return({c.expected})" for c in cases
+        ]
+        return "\n".join([*lines, '  stop("no test has these arguments")', "}"]) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 

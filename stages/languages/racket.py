@@ -16,6 +16,7 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    OracleCase,
     Signature,
     Status,
     Terms,
@@ -33,6 +34,58 @@ _COMPILE_ERROR = re.compile(
     r"read-syntax: |\bread: |: bad syntax\b|: unbound identifier\b|: duplicate (argument|definition)"
 )
 
+# Bindings of `#lang racket` spelled like Python identifiers that a natural body calls: a parameter of one of
+# these names hides the function (`string` hides `(string c)`, `values` hides `(values a b)`).
+RACKET_BINDINGS = frozenset(
+    [
+        "abs",
+        "add1",
+        "append",
+        "apply",
+        "assoc",
+        "car",
+        "cdr",
+        "cons",
+        "count",
+        "error",
+        "exp",
+        "expt",
+        "filter",
+        "first",
+        "floor",
+        "format",
+        "hash",
+        "identity",
+        "last",
+        "length",
+        "list",
+        "map",
+        "max",
+        "member",
+        "min",
+        "modulo",
+        "not",
+        "quotient",
+        "range",
+        "remainder",
+        "remove",
+        "rest",
+        "reverse",
+        "round",
+        "second",
+        "set",
+        "sort",
+        "sqrt",
+        "string",
+        "sub1",
+        "truncate",
+        "values",
+        "vector",
+        "void",
+        "candidate",
+    ]
+)
+
 
 class Racket(Language):
     name = "racket"
@@ -47,6 +100,7 @@ class Racket(Language):
     terms = Terms(
         list="list", array="list", tuple="list", dictionary="hash", none="#f", true="#t", false="#f"
     )
+    reserved = RACKET_BINDINGS
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
@@ -74,6 +128,13 @@ class Racket(Language):
 
     def placeholder_body(self, sig: Signature) -> str:
         return "  #f)\n"
+
+    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+        lines = ["  (cond"]
+        for case in cases:
+            test = " ".join(f"(equal? {p.name} {a})" for p, a in zip(sig.params, case.args, strict=True))
+            lines.append(f"    [(and {test}) {case.expected}]")
+        return "\n".join([*lines, '    [else (error "no test has these arguments")]))']) + "\n"
 
     # --- values --------------------------------------------------------------------------------------------
 

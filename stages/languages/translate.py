@@ -10,6 +10,7 @@ the language cannot express is dropped on its own with its reason; a problem wit
 from __future__ import annotations
 
 import ast
+import copy
 import logging
 import operator
 import re
@@ -18,7 +19,14 @@ from dataclasses import dataclass, field
 
 from stages.languages.base import Language, Param, Signature, Untranslatable
 from stages.languages.terms import reword
-from stages.languages.types import PyType, TypeSyntaxError, observed_types, parse_annotation
+from stages.languages.types import (
+    PyType,
+    TypeSyntaxError,
+    infer_type,
+    observed_types,
+    parse_annotation,
+    union_member,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +92,46 @@ def literal_value(node: ast.expr) -> object:
     if isinstance(node, ast.Name):
         raise Untranslatable("free_name", node.id)
     if isinstance(node, ast.Call):
-        raise Untranslatable("call_in_value", ast.unparse(node))
+        return _pure_call(node)
     raise Untranslatable("unsupported_expression", type(node).__name__)
+
+
+# Builtins whose result on literal arguments is itself a literal: a test written `== str(x)` inside a loop
+# over `range` (HumanEval/44) has a literal expected value once the loop is unrolled.
+_PURE_BUILTINS: dict[str, Callable[..., object]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "abs": abs,
+    "len": len,
+    "min": min,
+    "max": max,
+    "sorted": sorted,
+    "list": list,
+    "tuple": tuple,
+}
+_PURE_RESULTS = (bool, int, float, str, list, tuple)
+
+
+def _pure_call(node: ast.Call) -> object:
+    """`str(2)`, `len([1, 2])`, ...: a pure builtin on literal arguments, evaluated; other calls raise
+    Untranslatable("call_in_value")."""
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id in _PURE_BUILTINS) or node.keywords:
+        raise Untranslatable("call_in_value", ast.unparse(node))
+    args = [literal_value(a) for a in node.args]
+    if any(isinstance(a, dict | SetValue) for a in args):  # str({...}) spells Python's repr, not a value
+        raise Untranslatable("call_in_value", ast.unparse(node))
+    if func.id == "str" and not all(isinstance(a, int | str) and not isinstance(a, bool) for a in args):
+        raise Untranslatable("call_in_value", ast.unparse(node))  # str(True), str([1]): Python's spelling
+    try:
+        result = _PURE_BUILTINS[func.id](*args)
+    except (TypeError, ValueError, ArithmeticError):
+        raise Untranslatable("call_in_value", ast.unparse(node)) from None
+    if not isinstance(result, _PURE_RESULTS):
+        raise Untranslatable("call_in_value", ast.unparse(node))
+    return result
 
 
 class SetValue(list):
@@ -93,8 +139,19 @@ class SetValue(list):
 
 
 def render(lang: Language, value: object, ty: PyType | None) -> str:
-    """Translate a Python value into `lang`, with `ty` its expected type (None when unknown)."""
+    """Translate a Python value into `lang`, with `ty` its expected type (None when unknown). A value in a
+    Union is written as the member it belongs to (`union_member`), a value in an `Any` as its own type, and
+    `lang.coerce` then wraps it in the full type (`std::variant`, `std::any`, `Optional.of`, ...)."""
     base = ty.without_none() if ty is not None else None
+    if value is not None and base is not None and base.name in ("Union", "Any"):
+        if base.name == "Any":
+            member = infer_type(value)
+        else:
+            try:
+                member = union_member(base, value)
+            except ValueError as exc:
+                raise Untranslatable("union_member", str(exc)) from None
+        return lang.coerce(render(lang, value, member), value, ty)
     if value is None:
         code = lang.gen_none(base)
     elif isinstance(value, bool):
@@ -152,6 +209,9 @@ class CompiledTests:
     text: str  # the harness, appended after prompt + completion
     kept: list[TestCase]
     dropped: list[DroppedTest] = field(default_factory=list)
+    # The one typing decision: the types every assertion was rendered with, which the prompt must declare.
+    arg_types: list[PyType | None] = field(default_factory=list)
+    ret_type: PyType | None = None
 
 
 def check_function(tests_source: str) -> ast.FunctionDef:
@@ -169,30 +229,126 @@ def check_function(tests_source: str) -> ast.FunctionDef:
 
 
 def extract_tests(tests_source: str) -> tuple[list[TestCase], list[DroppedTest]]:
-    """The tests in `check(candidate)` as values, and the statements that are not translatable tests."""
+    """The tests in `check(candidate)` as values, loops over literal ranges and lists unrolled, and the
+    statements that are not translatable tests. Duplicates and contradictions are not judged here: whether two
+    tests ask the same question depends on the target's values (`resolve_conflicts`)."""
     check = check_function(tests_source)
     param = check.args.args[0].arg
     kept: list[TestCase] = []
     dropped: list[DroppedTest] = []
-    seen: dict[str, TestCase] = {}
-    for stmt in check.body:
+    for stmt in _unrolled(check.body, dropped):
         source = ast.unparse(stmt)
         if _ignorable(stmt):
             continue
         try:
-            case = _test_case(stmt, param, source)
+            kept.append(_test_case(stmt, param, source))
         except Untranslatable as exc:
             dropped.append(DroppedTest(source, exc.reason))
-            continue
-        key = repr(case.args)
-        earlier = seen.get(key)
-        if earlier is not None:
-            same = _same_value(earlier.expected, case.expected)
-            dropped.append(DroppedTest(source, "duplicate_test" if same else "conflicts_with_earlier_test"))
-            continue
-        seen[key] = case
-        kept.append(case)
     return kept, dropped
+
+
+MAX_UNROLLED = 200  # iterations of one unrolled loop; longer loops are dropped as `loop_too_long`
+
+
+def _unrolled(body: Sequence[ast.stmt], dropped: list[DroppedTest]) -> list[ast.stmt]:
+    """`body` with every `for NAME in range(...)` / `for NAME in [literal, ...]` loop (no `else`) replaced by
+    copies of its body, the loop variable substituted by each literal (MultiPL-E unrolls HumanEval/44's loop
+    too). Other loops are dropped whole under their reason."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if not isinstance(stmt, ast.For):
+            out.append(stmt)
+            continue
+        try:
+            items = _loop_items(stmt)
+        except Untranslatable as exc:
+            dropped.append(DroppedTest(ast.unparse(stmt), exc.reason))
+            continue
+        for item in items:
+            targets = stmt.target.elts if isinstance(stmt.target, ast.Tuple) else [stmt.target]
+            values = item.elts if isinstance(stmt.target, ast.Tuple) else [item]  # type: ignore[attr-defined]
+            bound = {t.id: v for t, v in zip(targets, values, strict=True)}  # type: ignore[attr-defined]
+            copies = [_Substitute(bound).visit(copy.deepcopy(s)) for s in stmt.body]
+            out.extend(_unrolled([ast.fix_missing_locations(c) for c in copies], dropped))
+    return out
+
+
+def _loop_items(loop: ast.For) -> list[ast.expr]:
+    """The literal AST nodes a loop's variable takes, or Untranslatable("statement_for")."""
+    detail = ast.unparse(loop.iter)
+    if loop.orelse or not _simple_target(loop.target):
+        raise Untranslatable("statement_for", ast.unparse(loop.target))
+    if _is_call_to(loop.iter, "range") and not loop.iter.keywords:  # type: ignore[attr-defined]
+        bounds = [literal_value(a) for a in loop.iter.args]  # type: ignore[attr-defined]
+        if not bounds or len(bounds) > 3 or not all(type(b) is int for b in bounds) or 0 in bounds[2:]:
+            raise Untranslatable("statement_for", detail)
+        numbers = range(*bounds)  # type: ignore[arg-type]
+        if len(numbers) > MAX_UNROLLED:
+            raise Untranslatable("loop_too_long", detail)
+        if isinstance(loop.target, ast.Tuple):
+            raise Untranslatable("statement_for", ast.unparse(loop.target))
+        return [ast.Constant(n) for n in numbers]
+    if isinstance(loop.iter, ast.List | ast.Tuple):
+        items = list(loop.iter.elts)
+        for item in items:
+            literal_value(item)  # the elements are literals, or the loop cannot be unrolled
+            if isinstance(loop.target, ast.Tuple) and not (
+                isinstance(item, ast.Tuple | ast.List) and len(item.elts) == len(loop.target.elts)
+            ):
+                raise Untranslatable("statement_for", detail)
+        if len(items) > MAX_UNROLLED:
+            raise Untranslatable("loop_too_long", detail)
+        return items
+    raise Untranslatable("statement_for", detail)
+
+
+def _simple_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts)
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replaces loads of the loop's names by their literal nodes."""
+
+    def __init__(self, bound: dict[str, ast.expr]) -> None:
+        self.bound = bound
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if isinstance(node.ctx, ast.Load) and node.id in self.bound:
+            return copy.deepcopy(self.bound[node.id])
+        return node
+
+
+def resolve_conflicts(
+    cases: Sequence[TestCase], key: Callable[[TestCase], tuple[str, str]]
+) -> tuple[list[TestCase], list[DroppedTest]]:
+    """Tests judged as the target sees them: `key(case)` is (the call, the expected value) in the target's
+    terms. A later test asking the same call for the same value is a `duplicate_test`; when tests ask one
+    call for different values (HumanEval/92's `3` and `3.0` are one double in a typed target) no program can
+    pass both, so every one of them is dropped as `contradictory_test`."""
+    expected: dict[str, set[str]] = {}
+    for case in cases:
+        call, value = key(case)
+        expected.setdefault(call, set()).add(value)
+    kept: list[TestCase] = []
+    dropped: list[DroppedTest] = []
+    seen: set[str] = set()
+    for case in cases:
+        call, _ = key(case)
+        if len(expected[call]) > 1:
+            dropped.append(DroppedTest(case.source, "contradictory_test"))
+        elif call in seen:
+            dropped.append(DroppedTest(case.source, "duplicate_test"))
+        else:
+            seen.add(call)
+            kept.append(case)
+    return kept, dropped
+
+
+def python_key(case: TestCase) -> tuple[str, str]:
+    """Python tells 3 from 3.0 and True from 1: values compared with their types (`repr`)."""
+    return repr(case.args), repr(case.expected)
 
 
 def _ignorable(stmt: ast.stmt) -> bool:
@@ -278,10 +434,6 @@ def _tolerance_test(left: ast.expr, tolerance: ast.expr) -> tuple[ast.expr, ast.
     return diff.left, diff.right
 
 
-def _same_value(a: object, b: object) -> bool:
-    return type(a) is type(b) and repr(a) == repr(b)
-
-
 def compile_tests(
     lang: Language,
     entry_point: str,
@@ -291,24 +443,73 @@ def compile_tests(
     return_type: PyType | None = None,
 ) -> CompiledTests:
     """The target harness for `tests_source`'s `check(candidate)`. Types missing from `param_types` and
-    `return_type` (annotations) are filled from the values the tests use. Raises Untranslatable
-    ("no_translatable_tests") when no test survives."""
+    `return_type` (annotations) are filled from the values of every test, once: the prompt declares exactly
+    the types the assertions were written with (`CompiledTests.arg_types`, `.ret_type`), and a signature the
+    target cannot declare (a Union return in Java) drops the problem instead of narrowing it to the tests that
+    happen to fit. Raises Untranslatable ("no_translatable_tests") when no test survives."""
     cases, dropped = extract_tests(tests_source)
+    if not cases:
+        reasons = sorted({d.reason for d in dropped})
+        raise Untranslatable("no_translatable_tests", ", ".join(reasons) or "check() holds no assert")
     arg_types, ret_type = merged_types(cases, param_types, return_type)
-    assertions: list[str] = []
-    kept: list[TestCase] = []
+    check_signature(lang, entry_point, arg_types, ret_type)
+    rendered: dict[int, tuple[str, str, str]] = {}  # id(case) -> (call, expected, assertion)
     for case in cases:
         try:
             call = render_call(lang, CANDIDATE, case.args, arg_types)
             rhs = render(lang, case.expected, ret_type)
-            assertions.append(lang.assertion(call, rhs, case.expected, ret_type, case.inexact))
-            kept.append(case)
+            assertion = lang.assertion(call, rhs, case.expected, ret_type, case.inexact)
         except Untranslatable as exc:
             dropped.append(DroppedTest(case.source, exc.reason))
-    if not assertions:
+            continue
+        rendered[id(case)] = (call, rhs, assertion)
+    translated = [c for c in cases if id(c) in rendered]
+    kept, conflicts = resolve_conflicts(translated, lambda c: target_key(lang, c, arg_types, ret_type))
+    dropped.extend(conflicts)
+    if not kept:
         reasons = sorted({d.reason for d in dropped})
         raise Untranslatable("no_translatable_tests", ", ".join(reasons) or "check() holds no assert")
-    return CompiledTests(lang.test_suite(lang.safe_name(entry_point), assertions), kept, dropped)
+    assertions = [rendered[id(c)][2] for c in kept]
+    text = lang.test_suite(lang.safe_name(entry_point), assertions)
+    return CompiledTests(text, kept, dropped, arg_types, ret_type)
+
+
+def check_signature(
+    lang: Language, entry_point: str, arg_types: Sequence[PyType | None], ret_type: PyType | None
+) -> None:
+    """Raises the target's Untranslatable when it cannot declare a function of these types (the prompt is
+    built with placeholder parameter names, which never clash with reserved words)."""
+    params = tuple(Param(f"arg{i}", t) for i, t in enumerate(arg_types))
+    lang.prompt(Signature(lang.safe_name(entry_point), params, ret_type), [])
+
+
+def target_key(
+    lang: Language, case: TestCase, arg_types: Sequence[PyType | None], ret_type: PyType | None
+) -> tuple[str, str]:
+    """A test's call and expected value as the target sees them: rendered with the problem's types (a typed
+    target writes the int 3 in a float position as 3.0), numbers first made one kind where the target has one
+    number type (JavaScript, R)."""
+    args = tuple(_one_number(a) for a in case.args) if lang.one_number_type else case.args
+    expected = _one_number(case.expected) if lang.one_number_type else case.expected
+    try:
+        return render_call(lang, CANDIDATE, args, arg_types), render(lang, expected, ret_type)
+    except Untranslatable:  # the integral float is too large as an int: its own spelling is the key
+        return render_call(lang, CANDIDATE, case.args, arg_types), render(lang, case.expected, ret_type)
+
+
+def _one_number(value: object) -> object:
+    """`value` with integral floats as ints (3.0 -> 3), recursively."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, SetValue):
+        return SetValue(_one_number(v) for v in value)
+    if isinstance(value, list):
+        return [_one_number(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_one_number(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _one_number(v) for k, v in value.items()}
+    return value
 
 
 def merged_types(
@@ -333,7 +534,9 @@ def refine(annotated: PyType | None, observed: PyType | None) -> PyType | None:
     if observed is None or observed.name == "Any":
         return annotated
     if annotated.name == "Any":
-        return observed
+        # An explicit `Any` over values of several types (HumanEval/22's `List[Any]`) stays Any: the target's
+        # dynamic type (std::any, Object, interface{}), not a Union the annotation never stated.
+        return annotated if observed.name == "Union" else observed
     if annotated.name == "Optional" and not observed.optional and observed.name != "None":
         return PyType("Optional", (refine(annotated.args[0], observed) or annotated.args[0],))
     same_shape = (annotated.name, len(annotated.args), annotated.variadic) == (

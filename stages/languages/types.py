@@ -237,7 +237,32 @@ def _unify2(a: PyType, b: PyType) -> PyType:
         return PyType(a.name, tuple(_unify2(x, y) for x, y in zip(a.args, b.args, strict=True)))
     if a.name == b.name == "tuple" and len(a.args) == len(b.args) and a.variadic == b.variadic:
         return PyType("tuple", tuple(_unify2(x, y) for x, y in zip(a.args, b.args, strict=True)), a.variadic)
+    if a.name == b.name == "tuple":
+        return _homogeneous_tuple(a, b) or _union([a, b])
+    if "Union" in (a.name, b.name):
+        # A new type joins the member it unifies with (an int joins a float member), so the result does not
+        # depend on the order the tests came in: int, str, float and int, float, str both give Union[float, str].
+        members = list(a.args if a.name == "Union" else (a,))
+        for ty in b.args if b.name == "Union" else (b,):
+            for i, member in enumerate(members):
+                joined = _unify2(member, ty)
+                if joined.name != "Union":
+                    members[i] = joined
+                    break
+            else:
+                members.append(ty)
+        return _union(members)
     return _union([a, b])
+
+
+def _homogeneous_tuple(a: PyType, b: PyType) -> PyType | None:
+    """Tuples of different lengths whose elements are all of one type are `tuple[T, ...]` (HumanEval/148
+    returns `("Venus",)`, `("Saturn", "Uranus")` and `()`: MultiPL-E annotates it `Tuple[str, ...]`); None
+    when the elements differ in type, which keeps the Union."""
+    element = unify([*a.args, *b.args])
+    if element.name in ("Union", "None") or (element.name == "Any" and (a.args or b.args)):
+        return None
+    return PyType("tuple", (element,), variadic=True)
 
 
 def observed_types(
@@ -251,3 +276,40 @@ def observed_types(
                 columns.append([])
             columns[i].append(infer_type(value))
     return [unify(c) for c in columns], unify(infer_type(r) for r in results)
+
+
+def union_member(ty: PyType, value: object) -> PyType:
+    """The member of the Union `ty` that `value` is written as: the member of the value's own type, else the
+    first member that holds it (an int in `Union[float, str]` is the float member; `[]` fits `list[str]`).
+    Targets that tag a Union's alternatives (C++ `std::variant`) need one member per value; raises ValueError
+    when no member holds it."""
+    own = infer_type(value)
+    for test in (lambda m: m == own, lambda m: holds(m, own)):
+        for member in _members(ty):
+            if test(member):
+                return member
+    raise ValueError(f"{value!r} is no member of {ty}")
+
+
+def holds(ty: PyType, own: PyType) -> bool:
+    """Whether a value of the observed type `own` can be written as a `ty`: equal shapes, `Any` on either side
+    (an empty list's elements), ints as floats, anything as an Optional's or a Union's member."""
+    if ty == own or ty.name == "Any" or own.name == "Any":
+        return True
+    if ty.name in ("Optional", "Union"):
+        return own == NONE or any(holds(m, own) for m in _members(ty))
+    if (ty.name, own.name) == ("float", "int"):
+        return True
+    if ty.name != own.name:
+        return False
+    if ty.name == "tuple" and ty.variadic and not own.variadic:
+        return all(holds(ty.args[0], a) for a in own.args)
+    if len(ty.args) != len(own.args) or ty.variadic != own.variadic:
+        return False
+    return all(holds(t, o) for t, o in zip(ty.args, own.args, strict=True))
+
+
+def _members(ty: PyType) -> tuple[PyType, ...]:
+    """The alternatives of a Union or Optional besides None; a plain type is its own one alternative."""
+    base = ty.without_none()
+    return base.args if base.name == "Union" else (base,)

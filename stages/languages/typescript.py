@@ -29,7 +29,7 @@ from stages.languages.base import (
     Signature,
     Untranslatable,
 )
-from stages.languages.javascript import JavaScript
+from stages.languages.javascript import JavaScript, same_helper
 from stages.languages.types import PyType
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,13 @@ _stripper = _Stripper()
 
 def typecheck(programs: Sequence[str], *, timeout_s: float = 300.0) -> list[list[str]]:
     """Type errors of each program (an empty list: it type-checks), from one `tsc --noEmit` over all of them.
-    Each program is a module of its own (the harness ends with `export {}`), so their names do not clash."""
+    Each program is checked as a module of its own (`export {}` appended to its copy; the programs run as
+    scripts), so their names do not clash."""
     tsc = _require_typescript() / "lib" / "tsc.js"
     with tempfile.TemporaryDirectory(prefix="polyforge-tsc-") as tmp:
         names = [f"p{i:05d}.ts" for i in range(len(programs))]
         for name, text in zip(names, programs, strict=True):
-            Path(tmp, name).write_text(text, encoding="utf-8")
+            Path(tmp, name).write_text(f"{text}\nexport {{}};\n", encoding="utf-8")
         proc = subprocess.run(
             ["node", str(tsc), *TSC_OPTIONS, *names],
             cwd=tmp,
@@ -218,9 +219,17 @@ class TypeScript(JavaScript):
 
     # --- tests ---------------------------------------------------------------------------------------------
 
+    def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
+        # `Math.abs(f(x) - y)` must type-check when f returns a Union or an Optional (HumanEval/137).
+        if (inexact or isinstance(expected, float)) and ty is not None and ty.name in ("Union", "Optional"):
+            lhs = f"({lhs} as number)"
+        return super().assertion(lhs, rhs, expected, ty, inexact)
+
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
+        # A script, not a module (no `export {}`): a module's JavaScript runs in strict mode, MultiPL-E's does not.
         body = "\n".join(f"  {a}" for a in assertions)
+        helper = same_helper(typed=True) if "__same(" in body else ""
         return (
             f"\ndeclare var require: any;\nconst assert = require('node:assert');\n\n\nfunction test() {{\n"
-            f"  let candidate = {entry_point};\n{body}\n}}\n\ntest();\nexport {{}};\n"
+            f"  let candidate = {entry_point};\n{body}\n}}\n{helper}\ntest();\n"
         )

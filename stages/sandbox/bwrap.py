@@ -12,7 +12,9 @@ Run by root, bwrap needs no user namespace (the costly part of an unprivileged s
 capabilities the exec chain inside needs to set limits and drop to the run's uid (`process.limited_command`:
 setuid, setgid, setpcap for the bounding set, sys_resource for limits above ours), with a fixed minimal
 environment, and the chain drops them all before the program starts. /tmp and /dev/shm are private tmpfs of a
-bounded size, 1777 so the unprivileged uid can write them.
+bounded size, 1777 so the unprivileged uid can write them. Whatever runs inside is under the seccomp filter
+bwrap installs last (`seccomp.py`); a resident bwrap also mounts its IPC namespace's /dev/mqueue, where its
+launcher sees any message queue a run leaves.
 """
 
 from __future__ import annotations
@@ -81,11 +83,15 @@ def command(
     *,
     as_root: bool = False,
     tmp_mb: int = 256,
+    seccomp_fd: int | None = None,
+    mqueue: bool = False,
 ) -> list[str]:
     """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd and private /tmp and
     /dev/shm of `tmp_mb` MiB each (tmpfs is memory: unbounded, a program could fill half the host's RAM with
     files). `as_root`: bwrap is started by root, and keeps only CHAIN_CAPS for `argv` (which must then be a
-    `process.limited_command`)."""
+    `process.limited_command`). `seccomp_fd`: an fd holding the filter bwrap installs before it execs `argv`
+    (`seccomp.py`). `mqueue`: the IPC namespace's POSIX message queues listed at /dev/mqueue, so a resident
+    launcher can see whether a run left one (a bwrap per run has a fresh IPC namespace: nothing to check)."""
     path = bwrap_path()
     if path is None:
         raise FileNotFoundError("bwrap is not installed (Debian package `bubblewrap`; run scripts/setup.sh)")
@@ -95,6 +101,10 @@ def command(
     extra += _parent_dirs(os.path.dirname(workdir))  # first: a later bind would create them root-only
     for ro in extra_ro_paths:
         extra += ["--ro-bind", ro, ro]
+    if mqueue:
+        extra += ["--mqueue", "/dev/mqueue"]
+    if seccomp_fd is not None:
+        extra += ["--seccomp", str(seccomp_fd)]
     return [path, *_static_args(), *extra, "--bind", workdir, workdir, "--chdir", workdir, "--", *argv]
 
 
@@ -112,8 +122,9 @@ def _parent_dirs(parent: str) -> tuple[str, ...]:
     return tuple(args)
 
 
-def works(cmd: Sequence[str], workdir: str) -> tuple[bool, str]:
-    """Whether `cmd` (a `command()` running /bin/true the way every run will) starts and exits 0 here."""
+def works(cmd: Sequence[str], workdir: str, pass_fds: Sequence[int] = ()) -> tuple[bool, str]:
+    """Whether `cmd` (a `command()` running /bin/true the way every run will, with the fds it needs) starts and
+    exits 0 here."""
     if bwrap_path() is None:
         return False, "bwrap is not installed (Debian package `bubblewrap`)"
     try:
@@ -124,6 +135,7 @@ def works(cmd: Sequence[str], workdir: str) -> tuple[bool, str]:
             capture_output=True,
             timeout=20,
             env=PRIVILEGED_ENV,
+            pass_fds=tuple(pass_fds),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return False, f"bwrap failed to start: {exc}"

@@ -2,7 +2,10 @@
 
 `run()` is what every language and stage calls. It never decides whether a program passed: it returns a
 `RawResult` (exit code, signal, timeout, capped output with total byte counts, CPU and wall time, the runtime's
-version) and each language module classifies it.
+version, whether the run's memory or work dir was full) and each language module classifies it.
+
+Beside the per-process limits, a run is bounded as a whole (`Containment`): a seccomp deny-list (`seccomp.py`),
+its uid's memory+pids cgroup (`cgroups.py`) and a size-capped tmpfs under its work dir (`workfs.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from stages.sandbox import bwrap
+from stages.sandbox import bwrap, cgroups, seccomp, workfs
 from stages.sandbox.limits import Limits, SandboxParams
 from stages.sandbox.process import (
     MIB,
@@ -45,6 +48,35 @@ SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 VERSION_LIMITS = Limits(wall_s=10.0, cpu_s=10, output_cap=512)
 # Size of each private tmpfs (/tmp, /dev/shm) inside bwrap, in units of the largest file a run may write.
 TMP_FSIZE_FACTOR = 4
+# Tasks a run's cgroup holds beyond the program's nproc: bwrap's init, the launcher or the exec chain's shell.
+PIDS_HEADROOM = 8
+# OOM scores: a resident's bwrap and launcher are never picked (the launcher raises its programs to the
+# maximum); in a bwrap per run every process is the run's, so all are first in line.
+RESIDENT_OOM_SCORE_ADJ = -1000
+RUN_OOM_SCORE_ADJ = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class Containment:
+    """Which of the run-to-run and whole-run bounds are on; all are by default. Not params: switching one off
+    weakens the sandbox, so only benchmarks (to measure each one's cost) and tests do."""
+
+    seccomp: bool = True  # the deny-list filter (`seccomp.py`), where bwrap runs
+    cgroups: bool = True  # memory and task limits of the whole run, and `oom` (`cgroups.py`)
+    work_tmpfs: bool = True  # the work dir's size cap (`workfs.py`)
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(key: str, message: str, *args: object) -> None:
+    """Say what a degraded sandbox lacks once per process, not once per run."""
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    log.warning(message, *args)
 
 
 class SandboxError(RuntimeError):
@@ -59,8 +91,9 @@ PYTHON = "{sandbox.python}"
 class Sandbox:
     """Runs commands under one `SandboxParams`. Thread-safe; each concurrent run leases its own uid."""
 
-    def __init__(self, params: SandboxParams | None = None) -> None:
+    def __init__(self, params: SandboxParams | None = None, containment: Containment | None = None) -> None:
         self.params = params or SandboxParams()
+        self.containment = containment or Containment()
         root = Path(self.params.work_root or tempfile.gettempdir())
         # Work dirs live here: 0711 lets the unprivileged uids reach their own dir but not list the others.
         self.state_dir = root / f"polyforge-sandbox-{os.geteuid()}"
@@ -70,12 +103,15 @@ class Sandbox:
         self._uids = UidPool(self.params.uid_base, self.params.uid_count, self.state_dir / "locks")
         self._versions = VersionCache()
         self._isolation: str | None = None
-        self._mutex = threading.Lock()
+        self._mutex = threading.RLock()  # re-entered: the isolation probe makes a work dir under it
         self._residents: dict[int, Resident] = {}  # uid -> its resident bwrap (params.resident)
         # Runs started in a resident bwrap, and bwraps started: why each was (first, unclean, dead, config).
         self.resident_stats: collections.Counter[str] = collections.Counter()
         self._owner = os.getpid()
         self._resident_failed = False
+        self._cgroups: dict[int, cgroups.UidCgroup | None] = {}  # uid -> its cgroup, once opened
+        self._mounted: set[int] = set()  # uids whose work tmpfs this process has checked or mounted
+        self._seccomp = self._seccomp_program()
 
     # --- public ------------------------------------------------------------------------------------------
 
@@ -96,12 +132,20 @@ class Sandbox:
         )
 
     def close(self) -> None:
-        """End the resident bwraps of this process (they also end with it)."""
+        """End the resident bwraps of this process (they also end with it), unmount the work tmpfs and remove the
+        cgroups of its uids, and give the uids back."""
         with self._mutex:
+            self._forget_if_forked()
             residents, self._residents = self._residents, {}
-        if self._owner == os.getpid():
-            for resident in residents.values():
-                resident.close()
+            groups, self._cgroups = self._cgroups, {}
+            mounted, self._mounted = self._mounted, set()
+        for resident in residents.values():
+            resident.close()
+        for uid in mounted:
+            workfs.unmount(str(self.state_dir / f"uid-{uid}"))
+        for group in groups.values():
+            if group is not None:
+                group.remove()
         self._uids.close()
 
     def run(
@@ -151,6 +195,19 @@ class Sandbox:
 
     # --- internals ---------------------------------------------------------------------------------------
 
+    def _seccomp_program(self) -> bytes | None:
+        if not self.containment.seccomp or self.params.isolation == "rlimits":
+            return None
+        program = seccomp.native_program()
+        if program is None:
+            _warn_once(
+                "seccomp",
+                "sandbox: no seccomp syscall table for %s; programs run without the deny-list filter "
+                "(keyrings, namespaces, ptrace, bpf, ... stay reachable)",
+                os.uname().machine,
+            )
+        return program
+
     def _choose_isolation(self) -> str:
         try:
             tools()
@@ -165,9 +222,13 @@ class Sandbox:
                 plimits = self._process_limits(VERSION_LIMITS, compile=False, uid=uid)
                 env = self._environment(workdir, None, "bwrap")
                 true = "/bin/true" if os.path.exists("/bin/true") else "true"
-                ok, why = bwrap.works(
-                    self._command((true,), workdir, env, uid, plimits, "bwrap"), str(workdir)
-                )
+                filter_fd = seccomp.program_fd(self._seccomp) if self._seccomp else None
+                try:
+                    cmd = self._command((true,), workdir, env, uid, plimits, "bwrap", seccomp_fd=filter_fd)
+                    ok, why = bwrap.works(cmd, str(workdir), () if filter_fd is None else (filter_fd,))
+                finally:
+                    if filter_fd is not None:
+                        os.close(filter_fd)
             finally:
                 _remove(workdir)
         if ok:
@@ -185,8 +246,8 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
             os.chmod(self.state_dir, 0o711)
-        # Under bwrap, a uid's work dirs share its slot dir, which its resident bwrap binds (if there is one).
-        parent = self._slot_dir(uid) if isolation == "bwrap" and uid is not None else self.state_dir
+        # A uid's work dirs share its slot dir (its size-capped tmpfs, which its resident bwrap binds).
+        parent = self._slot_dir(uid) if uid is not None else self.state_dir
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
         if isolation != "bwrap":  # bwrap gives each run a private /tmp: TMPDIR needs no dir of its own
             (workdir / ".tmp").mkdir()
@@ -201,18 +262,67 @@ class Sandbox:
         reaches its own dir and cannot list or write anything else there."""
         slot = self.state_dir / f"uid-{uid}"
         slot.mkdir(mode=0o711, exist_ok=True)
+        with self._mutex:
+            self._forget_if_forked()
+            checked = uid in self._mounted
+        if not checked and self.containment.work_tmpfs:
+            try:
+                workfs.ensure(str(slot), self.params.work_mb)
+            except OSError as exc:
+                _warn_once(
+                    "workfs",
+                    "sandbox: work dirs are not size-capped (%s): a run can fill the host's disk",
+                    exc,
+                )
+            with self._mutex:
+                self._mounted.add(uid)
         return slot
 
-    def _resident_for(self, uid: int, plimits: ProcessLimits) -> Resident:
+    def _cgroup(self, uid: int | None) -> cgroups.UidCgroup | None:
+        """The cgroup of `uid`, made on its first run; None where cgroups are off or not writable (said once)."""
+        if uid is None or not self.containment.cgroups:
+            return None
+        with self._mutex:
+            self._forget_if_forked()
+            if uid in self._cgroups:
+                return self._cgroups[uid]
+        hierarchy, why = cgroups.detect()
+        group = None
+        if hierarchy is None:
+            _warn_once(
+                "cgroups",
+                "sandbox: no writable cgroup memory+pids controllers (%s): a run's memory is bounded per process "
+                "only (RLIMIT_AS), and out-of-memory kills are not reported",
+                why,
+            )
+        else:
+            try:
+                group = cgroups.UidCgroup(hierarchy, uid)
+            except OSError as exc:
+                _warn_once(
+                    "cgroups", "sandbox: cannot make the cgroup of uid %d (%s): no whole-run limits", uid, exc
+                )
+        with self._mutex:
+            self._cgroups[uid] = group
+        return group
+
+    def _forget_if_forked(self) -> None:
+        """In a forked child (call with the mutex held): the residents, cgroups and mounts are the parent's."""
+        if self._owner != os.getpid():
+            self._residents, self._cgroups, self._mounted = {}, {}, set()
+            self._owner = os.getpid()
+
+    def _resident_for(self, uid: int, plimits: ProcessLimits, group: cgroups.UidCgroup | None) -> Resident:
         config = ResidentConfig(
             python=self.params.python,
             slot_dir=str(self._slot_dir(uid)),
             ro_paths=self._ro_paths(),
             tmp_mb=TMP_FSIZE_FACTOR * plimits.fsize_mb,
+            seccomp=self._seccomp,
+            join_prefix=tuple(group.join_prefix(RESIDENT_OOM_SCORE_ADJ)) if group else (),
         )
         with self._mutex:
-            if self._owner != os.getpid():  # forked: the residents belong to the parent
-                self._residents, self._owner = {}, os.getpid()
+            self._forget_if_forked()
             current = self._residents.pop(uid, None)
         why = _stale(current, config)
         if current is not None and why:
@@ -266,6 +376,7 @@ class Sandbox:
             nofile=limits.nofile,
             output_cap=limits.output_cap,
             output_limit_bytes=limits.output_limit_mb * MIB,
+            memory_mb=limits.memory_mb,
         )
 
     def _phase(
@@ -281,7 +392,10 @@ class Sandbox:
         isolation = self.isolation
         plimits = self._process_limits(limits, compile=compile, uid=uid)
         outcome = self._execute(argv, workdir, env, uid, plimits)
-        return _to_result(argv, outcome, limits, isolation, folded=self._folds_signals())
+        result = _to_result(argv, outcome, limits, isolation, folded=self._folds_signals())
+        if uid is not None and uid in self._mounted and workfs.is_full(str(workdir)):
+            result = dataclasses.replace(result, disk_full=True)
+        return result
 
     def _execute(
         self,
@@ -292,29 +406,58 @@ class Sandbox:
         plimits: ProcessLimits,
     ) -> Outcome:
         isolation = self.isolation
+        group = self._cgroup(uid)
+        if group is not None and uid is not None:
+            self._limit(group, plimits, uid)
         if uid is not None and self.resident:
             try:
-                resident = self._resident_for(uid, plimits)
+                resident = self._resident_for(uid, plimits, group)
             except (OSError, ResidentError) as exc:
                 log.warning("sandbox: no resident bwrap (%s); starting a bwrap per run (~8 ms slower)", exc)
                 self._resident_failed = True
             else:
-                return resident.execute(argv, str(workdir), env, plimits, sweep=lambda: _sweep(uid))
+                outcome = resident.execute(argv, str(workdir), env, plimits, sweep=lambda: _sweep(uid))
+                return _with_oom(outcome, group)
         report_r, report_w = os.pipe()  # the chain's shell writes the program's CPU times here
+        filter_fd = seccomp.program_fd(self._seccomp) if self._seccomp and isolation == "bwrap" else None
         try:
-            cmd = self._command(argv, workdir, env, uid, plimits, isolation, report_w)
+            cmd = self._command(argv, workdir, env, uid, plimits, isolation, report_w, seccomp_fd=filter_fd)
+            if group is not None:
+                cmd = group.join_prefix(RUN_OOM_SCORE_ADJ) + cmd
         except BaseException:
-            os.close(report_r)
-            os.close(report_w)
+            for fd in (report_r, report_w, filter_fd):
+                if fd is not None:
+                    os.close(fd)
             raise
-        # execute() owns both ends from here and closes each exactly once (a second close could hit an fd
+        # execute() owns these fds from here and closes each exactly once (a second close could hit an fd
         # another thread has opened since).
         outcome = execute(
-            cmd, cwd=str(workdir), limits=plimits, sweep=lambda: _sweep(uid), report=(report_r, report_w)
+            cmd,
+            cwd=str(workdir),
+            limits=plimits,
+            sweep=lambda: _sweep(uid),
+            report=(report_r, report_w),
+            handed=() if filter_fd is None else (filter_fd,),
         )
         if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
             _sweep(uid)
-        return outcome
+        if group is not None:
+            group.kill_all()  # the run's bwrap and chain are gone; anything left in its group is a straggler
+        return _with_oom(outcome, group)
+
+    def _limit(self, group: cgroups.UidCgroup, plimits: ProcessLimits, uid: int) -> None:
+        """Set the run's cgroup limits; a resident holding more than a new, lower memory limit is ended (the
+        next run starts another)."""
+        pids = plimits.nproc + PIDS_HEADROOM
+        try:
+            group.set_limits(plimits.memory_mb, pids)
+        except OSError:
+            with self._mutex:
+                resident = self._residents.pop(uid, None)
+            if resident is None:
+                raise
+            resident.close()
+            group.set_limits(plimits.memory_mb, pids)
 
     def _command(
         self,
@@ -325,13 +468,17 @@ class Sandbox:
         plimits: ProcessLimits,
         isolation: str,
         report_fd: int | None = None,
+        *,
+        seccomp_fd: int | None = None,
     ) -> list[str]:
         """The exec chain of one run: limits, the uid drop and the environment, inside bwrap when isolated."""
         inner = limited_command(argv, env, uid, plimits, report_fd)
         if isolation != "bwrap":
             return inner
         tmp_mb = TMP_FSIZE_FACTOR * plimits.fsize_mb
-        return bwrap.command(inner, str(workdir), self._ro_paths(), as_root=self._as_root, tmp_mb=tmp_mb)
+        return bwrap.command(
+            inner, str(workdir), self._ro_paths(), as_root=self._as_root, tmp_mb=tmp_mb, seccomp_fd=seccomp_fd
+        )
 
     def _probe(self, argv: list[str], uid: int | None) -> tuple[int | None, str]:
         isolation = self.isolation
@@ -346,6 +493,13 @@ class Sandbox:
             tuple(argv), outcome, VERSION_LIMITS, self.isolation, folded=self._folds_signals()
         )
         return result.exit_code, (result.stdout or result.stderr)
+
+
+def _with_oom(outcome: Outcome, group: cgroups.UidCgroup | None) -> Outcome:
+    """The outcome, with whether the kernel OOM-killed something in the run's cgroup during it."""
+    if group is not None and group.took_oom():
+        return dataclasses.replace(outcome, oom=True)
+    return outcome
 
 
 def _stale(resident: Resident | None, config: ResidentConfig) -> str:
@@ -388,6 +542,7 @@ def _to_result(
         limits=dataclasses.asdict(limits),
         isolation=isolation,
         output_limit_exceeded=outcome.output_exceeded,
+        oom=outcome.oom,
     )
 
 

@@ -11,8 +11,11 @@ the run's uid and gid, no_new_privs, death with the launcher, default signal dis
 the environment the request gives. The launcher waits for it, then kills whatever of the run's uid is left (a
 process dropped to that uid calls kill(-1): atomic, and it reaches nothing else) and replies with the wait
 status, the CPU time of the program and its reaped descendants, and whether the sandbox is back to its initial
-state: no process but init and the launcher, nothing new in /tmp or /dev/shm, no System V IPC object. When it is not,
-the host replaces the whole bwrap rather than reuse it. The host also enforces the wall limit and the output
+state: no process but init and the launcher, nothing new in /tmp or /dev/shm, no System V IPC object and no POSIX
+message queue (the whole state of the IPC namespace; what the kernel keeps per uid outside every namespace, the
+keyrings, the seccomp filter denies). When it is not, the host replaces the whole bwrap rather than reuse it.
+The program's OOM score is raised to the maximum (the launcher's, set by the host, is the minimum): when its
+run's memory cgroup is full, or the host's memory, the kernel kills the program, not the launcher. The host also enforces the wall limit and the output
 limit, by killing the whole bwrap: nothing here has to be trusted to stop a program.
 """
 
@@ -37,9 +40,10 @@ LIMITS = {
     "nofile": resource.RLIMIT_NOFILE,
     "core": resource.RLIMIT_CORE,
 }
-SCRATCH_DIRS = ("/tmp", "/dev/shm")
+SCRATCH_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")  # /dev/mqueue lists the namespace's POSIX message queues
 SYSV_IPC = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
 LEFTOVER_WAIT_S = 1.0  # how long killed leftovers may take to be reaped by bwrap's init
+PROGRAM_OOM_SCORE_ADJ = "1000"  # the first process any OOM killer picks
 
 libc = ctypes.CDLL(None, use_errno=True)
 RT_SIGACTION = {"x86_64": 13, "aarch64": 134}.get(os.uname().machine)  # the raw syscall's number
@@ -104,6 +108,8 @@ def start_program(request: dict, stdout_fd: int, stderr_fd: int, uid: int) -> No
         os.chdir(request["cwd"])
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(LIMITS[name], (soft, hard))
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write(PROGRAM_OOM_SCORE_ADJ)
         drop_privileges(uid)
         default_signals()
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
@@ -150,7 +156,8 @@ def settle(uid: int, initial: dict[str, set[str]]) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.002)
-    if scratch_entries() != initial:  # bwrap made the work root's ancestors there, root-owned 0711
+    if scratch_entries() != initial:  # bwrap made the work root's ancestors there, root-owned 0711; a queue
+        # left in /dev/mqueue would be opened by name by the next run
         return False
     for path in SYSV_IPC:
         try:

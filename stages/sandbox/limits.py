@@ -18,6 +18,10 @@ class Limits:
     cpu_s: int = 20
     # Address space in MiB (RLIMIT_AS). The JVM and Go's runtime reserve far more than they use: they override.
     address_space_mb: int = 4096
+    # Memory of the whole run, MiB: every process, and the files it keeps in /tmp, /dev/shm and its work dir (a
+    # cgroup per uid; RLIMIT_AS alone lets N children hold N times the address space). Past it the kernel
+    # kills the run's largest process and the result says `oom`. Not enforced where cgroups are not writable.
+    memory_mb: int = 4096
     # Processes and threads of the run's uid (RLIMIT_NPROC); binds because programs never run as root.
     nproc: int = 64
     # Largest file the program may write, MiB (RLIMIT_FSIZE).
@@ -35,6 +39,7 @@ class Limits:
             "compile_wall_s",
             "cpu_s",
             "address_space_mb",
+            "memory_mb",
             "nproc",
             "fsize_mb",
             "nofile",
@@ -76,8 +81,13 @@ class SandboxParams:
     # killed, the bwrap replaced whenever a run leaves a process, a file in /tmp or an IPC object): ~4 ms a run
     # over a bare spawn instead of ~12. false: a new bwrap and exec chain for every run. Root only.
     resident: bool = True
+    # Size cap of each uid's work dirs, MiB: a tmpfs mounted under them (root only), so a run cannot fill the
+    # host's disk; a write past it fails with ENOSPC and the result says `disk_full`. Its pages count in the
+    # run's memory_mb.
+    work_mb: int = 256
 
     def __post_init__(self) -> None:
         check_choice("sandbox.isolation", self.isolation, ISOLATIONS)
+        check_range("sandbox.work_mb", self.work_mb, 1)
         check_range("sandbox.uid_base", self.uid_base, 1000, 2**31 - 2)
         check_range("sandbox.uid_count", self.uid_count, 1, 65536)

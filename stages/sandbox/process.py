@@ -59,6 +59,7 @@ class Outcome:
     stderr: bytes
     stdout_bytes: int
     stderr_bytes: int
+    oom: bool = False  # the kernel killed a process of the run for lack of memory (its cgroup was full)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +72,7 @@ class ProcessLimits:
     nofile: int
     output_cap: int
     output_limit_bytes: int
+    memory_mb: int = 0  # the whole run's memory (its cgroup's limit; 0: none); not an rlimit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,10 +195,12 @@ def execute(
     limits: ProcessLimits,
     sweep: Callable[[], None],
     report: tuple[int, int] | None = None,
+    handed: Sequence[int] = (),
 ) -> Outcome:
     """Run `cmd` (a `limited_command`, maybe inside bwrap) to completion or to its wall limit, in a session of
     its own. `sweep` kills whatever the run left behind. `report` is the (read, write) pipe the command's CPU
-    report goes to: the write end is handed to the command and closed here."""
+    report goes to: the write end is handed to the command and closed here. `handed`: more fds the command
+    inherits (bwrap's seccomp filter), closed here once it has started."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -208,7 +212,7 @@ def execute(
             stderr=subprocess.PIPE,
             start_new_session=True,  # keeps CPython's vfork path, as does everything else here
             close_fds=True,
-            pass_fds=(report[1],) if report else (),
+            pass_fds=((report[1],) if report else ()) + tuple(handed),
         )
     except BaseException:
         if report:
@@ -217,6 +221,8 @@ def execute(
     finally:
         if report:
             os.close(report[1])  # the command holds its own copy
+        for fd in handed:
+            os.close(fd)
     try:
         waiter = _ProcessWaiter(proc, sweep)
         try:

@@ -183,6 +183,8 @@ def classify_process(raw: RawResult) -> SnippetResult:
     """A Python process's verdict from its raw result: how the reference path judges a snippet."""
     if raw.timed_out or raw.signal == signal.SIGXCPU:
         return SnippetResult(status="timeout", wall_s=raw.wall_s)
+    if raw.oom:  # the run's memory was full: whatever it printed after, it did not pass
+        return SnippetResult(status="exception", error="MemoryError", wall_s=raw.wall_s)
     if raw.signal is not None:
         return SnippetResult(status="exception", error=f"signal {raw.signal}", wall_s=raw.wall_s)
     if raw.exit_code == COMPLETED_EXIT:

@@ -4,8 +4,9 @@ A fresh bwrap and exec chain per run cost ~12 ms (bwrap's namespaces and mounts 
 setpriv + env ~6.5 ms) over a bare spawn; here they are paid once per worker, and a run costs a fork and an exec
 inside the sandbox. Isolation from the host is bwrap's, unchanged. Isolation between consecutive runs of one
 uid comes from the launcher (`launcher.py`): each run gets a fresh work dir, its leftovers are killed, and the
-sandbox is reused only when it is back to its initial state (nothing in /tmp or /dev/shm, no IPC object, no
-process); otherwise it is replaced before the next run. Timeouts and output floods end the whole bwrap, as a
+sandbox is reused only when it is back to its initial state (nothing in /tmp or /dev/shm, no IPC object or message
+queue, no process); otherwise it is replaced before the next run. The whole bwrap lives in its uid's cgroup
+(`cgroups.py`), whose memory and task limits therefore bound each run together with the launcher's ~10 MB. Timeouts and output floods end the whole bwrap, as a
 per-run sandbox would end: nothing inside has to cooperate.
 """
 
@@ -19,12 +20,14 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from stages.sandbox import bwrap
+from stages.sandbox import bwrap, seccomp
 from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect, rlimits
 
 LAUNCHER_SOURCE = Path(__file__).with_name("launcher.py").read_text()
@@ -44,6 +47,8 @@ class ResidentConfig:
     slot_dir: str  # the work dirs' parent, bound read-write
     ro_paths: tuple[str, ...]
     tmp_mb: int
+    seccomp: bytes | None = None  # the filter every process in the bwrap runs under (`seccomp.py`)
+    join_prefix: tuple[str, ...] = ()  # what moves the bwrap into its uid's cgroup (`UidCgroup.join_prefix`)
 
 
 class Resident:
@@ -55,24 +60,41 @@ class Resident:
         self._owner = os.getpid()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [config.python, "-I", "-S", "-c", LAUNCHER_SOURCE, str(theirs.fileno()), str(uid)]
-        cmd = bwrap.command(argv, config.slot_dir, config.ro_paths, as_root=True, tmp_mb=config.tmp_mb)
+        filter_fd = seccomp.program_fd(config.seccomp) if config.seccomp else None
+        cmd = [
+            *config.join_prefix,
+            *bwrap.command(
+                argv,
+                config.slot_dir,
+                config.ro_paths,
+                as_root=True,
+                tmp_mb=config.tmp_mb,
+                seccomp_fd=filter_fd,
+                mqueue=True,
+            ),
+        ]
+        handed = (theirs.fileno(),) if filter_fd is None else (theirs.fileno(), filter_fd)
         try:
-            self.proc = subprocess.Popen(
-                cmd,
-                cwd=config.slot_dir,
-                env=PRIVILEGED_ENV,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                close_fds=True,
-                pass_fds=(theirs.fileno(),),
+            self.proc = _spawn(
+                lambda: subprocess.Popen(
+                    cmd,
+                    cwd=config.slot_dir,
+                    env=PRIVILEGED_ENV,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                    close_fds=True,
+                    pass_fds=handed,
+                )
             )
         except BaseException:
             ours.close()
             raise
         finally:
             theirs.close()
+            if filter_fd is not None:
+                os.close(filter_fd)
         self.sock = ours
         # A dropped Resident (its Sandbox collected, or the interpreter exiting) ends its bwrap too.
         self._finalizer = weakref.finalize(self, _end, self.proc, ours, self._owner)
@@ -132,6 +154,22 @@ class Resident:
         if self.proc.stderr is None or self.proc.poll() is None:
             return ""
         return self.proc.stderr.read().decode(errors="replace").strip()[-500:]
+
+
+_spawners: dict[int, ThreadPoolExecutor] = {}  # pid -> the thread that starts this process's resident bwraps
+_spawners_lock = threading.Lock()
+
+
+def _spawn(start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """Run `start` on a thread that lives as long as this process. bwrap's --die-with-parent is a parent-death
+    signal, which fires when the *thread* that started bwrap exits: a resident started by a pool's worker
+    thread (`execute_many`, an executor) would die when that pool shuts down, killing the run another thread
+    had just started in it."""
+    with _spawners_lock:
+        spawner = _spawners.get(os.getpid())
+        if spawner is None:  # first use, or a forked child (the parent's thread does not exist here)
+            spawner = _spawners[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawner")
+    return spawner.submit(start).result()
 
 
 def _end(proc: subprocess.Popen[bytes], sock: socket.socket, owner: int) -> None:

@@ -24,6 +24,8 @@ class RawResult:
     isolation: str = ""  # "bwrap" or "rlimits" (bwrap unavailable)
     phase: str = "run"  # "compile" when a compile step failed and the program never ran
     output_limit_exceeded: bool = False  # killed for writing more than limits.output_limit_mb in total
+    oom: bool = False  # the kernel killed a process of the run: the run's memory (limits.memory_mb) was full
+    disk_full: bool = False  # the work dir's tmpfs (sandbox.work_mb) had no space left when the run ended
 
     @property
     def ok_exit(self) -> bool:

@@ -49,10 +49,12 @@ def prelude_of(row: dict[str, Any]) -> str:
 
 
 def check_function(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, Any]:
-    """item: prelude, name, asserts, assert_wall_s; sandbox: SandboxParams as a dict.
+    """item: prelude, name, asserts, assert_wall_s, and optionally mutation (the keyword arguments of
+    `mutation.analyse`: max_mutants, equivalence_inputs, mutant_wall_s); sandbox: SandboxParams as a dict.
 
-    Returns passing and failing asserts (with status and error), coverage percent of the passing set, and the
-    observed argument and return types as strings (PyType syntax, "" when unknown).
+    Returns passing and failing asserts (with status and error), coverage percent of the passing set, the
+    observed argument and return types as strings (PyType syntax, "" when unknown) and, when asked, the
+    mutation analysis of the passing asserts (None when not asked or nothing passed).
     """
     from stages.params import build
 
@@ -75,20 +77,30 @@ def check_function(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, A
         if result.status == "ok":
             executed |= result.lines
     coverage = covered_percent(executed, statements) if passing else 0.0
-    param_types, return_type = observe_types(prelude, name, passing, limits, sb) if passing else ([], "")
+    param_types, return_type, examples = (
+        observe_types(prelude, name, passing, limits, sb) if passing else ([], "", [])
+    )
+    mutation = None
+    if passing and item.get("mutation"):
+        from stages.testgen.mutation import analyse
+
+        mutation = analyse(prelude, name, passing, examples, limits, sb, **item["mutation"])
     return {
         "passing": passing,
         "failing": failing,
         "coverage": round(coverage, 2),
         "param_types": param_types,
         "return_type": return_type,
+        "mutation": mutation,
     }
 
 
 def observe_types(
     prelude: str, name: str, tests: list[str], limits: Limits, sandbox: Sandbox
-) -> tuple[list[str], str]:
-    """Run the passing tests once more through a wrapper that records the values the function saw."""
+) -> tuple[list[str], str, list[tuple[Any, ...]]]:
+    """Run the passing tests once more through a wrapper that records the values the function saw.
+
+    Returns the parameter types, the return type and the argument tuples seen (literals only)."""
     from stages.languages.types import observed_types
     from stages.sandbox import PYTHON
 
@@ -99,11 +111,11 @@ def observe_types(
         limits=limits.override(wall_s=limits.wall_s * max(1, len(tests)), output_cap=PROBE_OUTPUT_CAP),
     )
     if raw.exit_code != 0 or raw.stdout_bytes > PROBE_OUTPUT_CAP:
-        return [], ""
+        return [], "", []
     try:
         calls = json.loads(raw.stdout)
     except json.JSONDecodeError:
-        return [], ""
+        return [], "", []
     arg_lists, results = [], []
     for args, result in calls:
         try:
@@ -112,6 +124,6 @@ def observe_types(
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             continue  # a value that is not a literal: its type stays unknown
     if not arg_lists:
-        return [], ""
+        return [], "", []
     params, ret = observed_types(arg_lists, results)
-    return [str(p) for p in params], str(ret)
+    return [str(p) for p in params], str(ret), arg_lists

@@ -24,7 +24,6 @@ from stages.languages.translate import (
     CANDIDATE,
     ParsedPrompt,
     compile_tests,
-    merged_types,
     parse_prompt,
     refine,
     translate_description,
@@ -143,8 +142,10 @@ def build_task(
     return_hint = refine(parsed.signature.returns, seen_return)
     check, broken = check_source(name, row.get("tests") or [], return_hint)
     compiled = compile_tests(lang, name, check, param_types=arg_hints, return_type=return_hint)
-    arg_types, ret_type = merged_types(compiled.kept, arg_hints, return_hint)
-    typed = ParsedPrompt(with_types(parsed.signature, arg_types, ret_type), parsed.docstring, parsed.helpers)
+    # The types the asserts were rendered with: the prompt declares exactly those (one typing decision).
+    typed = ParsedPrompt(
+        with_types(parsed.signature, compiled.arg_types, compiled.ret_type), parsed.docstring, parsed.helpers
+    )
     sig = Signature(
         lang.safe_name(name),
         tuple(Param(lang.safe_name(p.name), p.type) for p in typed.signature.params),

@@ -32,7 +32,7 @@ def humaneval():
 def test_humaneval_texts_come_from_the_package():
     tasks = {t.task_id for t in HE}
     assert len(tasks) == 164
-    assert {t.field for t in HE} == {"docstring", "solution"}
+    assert {t.field for t in HE} == {"docstring", "solution", "function"}  # function: for the tokens method
 
 
 def test_a_pasted_canonical_solution_is_caught_whatever_its_indentation_and_case(humaneval):
@@ -59,7 +59,11 @@ def test_a_copied_docstring_in_an_instruction_is_caught(humaneval):
 
 def test_trivial_solutions_are_exempt_and_ordinary_code_is_clean(humaneval):
     assert humaneval.check({"code": "def add(x, y):\n    return x + y\n"}) is None
-    assert humaneval.check({"code": "def area(a, h):\n    return a * h / 2.0\n"}) is None
+    # HumanEval/45 renamed: exempt from substring, but the whole function equals the benchmark's up to names.
+    area = {"code": "def area(a, h):\n    return a * h / 2.0\n"}
+    assert Decontaminator(HE, DecontConfig(methods=("substring", "ngram"))).check(area) is None
+    hit = humaneval.check(area)
+    assert hit is not None and (hit.task_id, hit.method) == ("HumanEval/45", "tokens")
     exempt = {e["task_id"] for e in humaneval.summary()["exempt"]}
     assert {"HumanEval/53", "HumanEval/41"} <= exempt and len(exempt) == 5
     clean = '''def clamp(x, lo, hi):\n    """Clamp x into [lo, hi]."""\n    return max(lo, min(x, hi))\n'''

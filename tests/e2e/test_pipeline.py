@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from stages.records.io import read_rows
 from tests.e2e.tree import DVC, ROOT, ran_stages, set_params, sh
@@ -76,6 +77,35 @@ def test_first_repro_runs_every_stage_and_makes_rows(e2e_tree):
     assert all(row["tests"] and row["coverage"] >= 90.0 for row in tested)
     assert "translate-lua" in funnels and (repo / "data/translated/lua").is_dir()
     assert (repo / "reports/funnel.png").stat().st_size > 0
+    # evaluate@RUN: every base run scored its problems with a reason per completion, and the report drew them
+    for name in ("base-python", "base-lua", "base-javascript"):
+        metrics = json.loads((repo / f"reports/eval/{name}.json").read_text())
+        assert metrics["problems"] == 3 and metrics["n"] == 1 and "pass@1" in metrics["pass"]
+        assert sum(metrics["statuses"].values()) == 3
+        assert len(list(read_rows(repo / f"data/eval/{name}"))) == 3
+    assert (repo / "reports/eval.png").stat().st_size > 0
+
+
+def test_every_experiment_reaches_the_report(e2e_tree):
+    """Every experiment kind ran build_sft -> train -> evaluate -> the report: each declared (experiment, language)
+    pair of the transfer matrix has a cell or a stated "no data", and every figure was drawn."""
+    repo = e2e_tree.repo
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for name in params["training"]["experiments"]:
+        identity = json.loads((repo / f"models/{name}/identity.json").read_text())
+        assert identity.get("skipped") or identity["data"]["sha256"], name
+    cells = {c["run"]: c for c in json.loads((repo / "reports/transfer.json").read_text())}
+    greedy = {n: r for n, r in params["evaluate"]["runs"].items() if r.get("mode", "greedy") == "greedy"}
+    assert set(cells) == set(greedy)
+    for name, cell in cells.items():
+        assert cell["pass@1"] is not None or cell["skipped"], name
+        if greedy[name].get("reference") and not cell["skipped"]:
+            assert cell["change"] is not None, name  # paired with the base model's run
+    report = (repo / "reports/experiments.md").read_text()
+    assert "## CodeM transfer matrix" in report and "| codem-mixed |" in report
+    assert "| lintseq-python | edit_sequence |" in report and "| baseline-python | plain |" in report
+    for figure in ("transfer.png", "passk.png", "multiplt.png"):
+        assert (repo / "reports" / figure).stat().st_size > 0
 
 
 def test_second_repro_runs_nothing(e2e_tree):
@@ -131,6 +161,17 @@ def test_outputs_travel_through_a_local_remote(e2e_tree, tmp_path):
     for rel in ("models/base/identity.json", "models/base/model.safetensors"):
         assert (clone / rel).read_bytes() == (repo / rel).read_bytes()
     assert (clone / "dvc.lock").read_text() == (repo / "dvc.lock").read_text()
+
+
+def test_changing_one_recipe_reruns_that_experiment_and_the_report_only(e2e_tree):
+    repo, env = e2e_tree.repo, e2e_tree.env
+    set_params(repo, {"training.experiments.codem-python.recipe.preset": "multipl-t-1b"})
+    rerun = ran_stages(sh([DVC, "repro"], repo, env)) - ALWAYS
+    chain = {"build_sft@codem-python", "train@codem-python", "eval_report", "report"} | {
+        f"evaluate@codem-python-{lang}" for lang in ("python", "lua", "javascript")
+    }
+    assert {"train@codem-python", "eval_report"} <= rerun <= chain, rerun - chain
+    assert ran_stages(sh([DVC, "repro"], repo, env)) <= ALWAYS
 
 
 def test_changing_one_param_reruns_that_stage_and_downstream_only(e2e_tree):

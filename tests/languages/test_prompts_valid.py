@@ -91,7 +91,8 @@ DRIVERS = {
 # Languages whose prompts a test of their own below checks in one batch, instead of a driver.
 BATCH_CHECKED = ("java", "typescript", "julia")
 # Languages whose tests drop problems the prompt shape can express, so fewer than 161 prompts exist.
-MIN_PROMPTS = {"c": 100, "go": 140, "ocaml": 150, "cpp": 155, "java": 155}
+# Issue 16: a signature the target cannot declare drops the problem (C 99, C++ and Java 154, Go 142 compile).
+MIN_PROMPTS = {"c": 99, "go": 140, "ocaml": 150, "cpp": 154, "java": 154}
 
 
 def test_every_registered_language_has_a_prompt_check() -> None:

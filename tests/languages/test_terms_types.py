@@ -18,6 +18,8 @@ from stages.languages.types import (
     infer_type,
     observed_types,
     parse_annotation,
+    unify,
+    union_member,
 )
 
 
@@ -84,3 +86,34 @@ def test_element_types() -> None:
     assert ty.element(1) == STR
     assert ty.element(5) is None
     assert PyType("dict", (STR, INT)).key_value() == (STR, INT)
+
+
+def test_tuples_of_one_element_type_and_several_lengths_are_variadic() -> None:
+    """HumanEval/148 returns ("Saturn", "Uranus"), ("Venus",) and (): MultiPL-E's `Tuple[str, ...]`."""
+    seen = [infer_type(("a", "b")), infer_type(("c",)), infer_type(())]
+    assert unify(seen) == PyType("tuple", (STR,), variadic=True)
+    assert unify([infer_type((1, "a")), infer_type((1,))]).name == "Union"  # mixed elements stay a Union
+
+
+def test_union_members_do_not_depend_on_the_tests_order() -> None:
+    assert unify([INT, STR, FLOAT]) == unify([INT, FLOAT, STR]) == PyType("Union", (FLOAT, STR))
+    assert unify([INT, STR, FLOAT, NONE]) == PyType("Union", (FLOAT, STR, NONE))
+
+
+def test_a_value_is_written_as_its_union_member() -> None:
+    number_or_text = PyType("Union", (FLOAT, STR))
+    assert union_member(number_or_text, 3) == FLOAT  # an int widens into the float member
+    assert union_member(number_or_text, "x") == STR
+    text_or_list = PyType("Union", (STR, PyType("list", (ANY,))))
+    assert union_member(text_or_list, []) == PyType("list", (ANY,))
+    with pytest.raises(ValueError, match="no member"):
+        union_member(number_or_text, [1])
+
+
+def test_an_explicit_any_is_kept_over_values_of_several_types() -> None:
+    """HumanEval/22's `List[Any]`: the target's dynamic type, not a Union the annotation never stated."""
+    from stages.languages.translate import refine
+
+    observed = infer_type([4, "a", 2.5])
+    assert refine(parse_annotation("List[Any]"), observed) == PyType("list", (ANY,))
+    assert refine(parse_annotation("List[Any]"), infer_type([1, 2])) == PyType("list", (INT,))

