@@ -74,8 +74,23 @@ def test_dvc_yaml_and_the_stage_params_name_the_same_paths(name, stage, args):
     assert set(params.writes(*args)) == outs, f"{name}: dvc.yaml outs vs {section}.writes()"
 
 
+def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` except those under `if TYPE_CHECKING:` (imports for annotations only: no runtime
+    edge, so no circle)."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def module_imports() -> dict[str, set[str]]:
-    """Every module under stages/ -> the stages modules it imports (at any depth of its code)."""
+    """Every module under stages/ -> the stages modules it imports at run time (at any depth of its code)."""
     modules = {
         ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
         for p in (ROOT / "stages").rglob("*.py")
@@ -83,7 +98,7 @@ def module_imports() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in runtime_nodes(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name.startswith("stages")}
             elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("stages"):

@@ -30,7 +30,8 @@ def _save(fig: Any, path: Path) -> None:
 
 
 def _footer(fig: Any, lines: list[str]) -> None:
-    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, va="bottom", family="monospace")
+    wrapped = [part for line in lines for part in textwrap.wrap(line, 120, subsequent_indent="    ")]
+    fig.text(0.01, 0.01, "\n".join(wrapped), fontsize=7, va="bottom", family="monospace")
 
 
 def _heatmap(
@@ -132,7 +133,10 @@ def draw_passk(runs: list[Run], path: Path) -> None:
     if not drawn:
         ax.text(0.05, 0.5, "no run sampled more than once", transform=ax.transAxes)
     ax.set_xscale("log", base=2)
-    ax.set_ylim(0, 1)
+    ks = sorted({int(k.split("@")[1]) for r in drawn for k in r.metrics["pass"]})
+    if ks:
+        ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_ylim(-0.02, 1.02)  # a curve at 0 (a 135M model) stays visible
     ax.set_xlabel("k (samples per problem)")
     ax.set_ylabel("pass@k (bootstrap 95% interval over problems)")
     ax.set_title("pass@k as test-time samples grow (LintSeq vs baseline)", fontsize=10)
@@ -148,7 +152,7 @@ def draw_before_after(runs: list[Run], prefix: str, path: Path) -> None:
     plt = _pyplot()
     by_name = {r.name: r for r in runs}
     chosen = [r for r in runs if r.model.startswith(prefix)]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(chosen) + 2), 4.8))
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.6 * len(chosen) + 2), 4.8))
     notes = []
     for i, run in enumerate(chosen):
         reference = by_name.get(str(run.metrics.get("reference") or ""))
@@ -156,8 +160,9 @@ def draw_before_after(runs: list[Run], prefix: str, path: Path) -> None:
             first = source.pass_at(1) if source and not source.skipped else None
             x = i - 0.2 + 0.4 * offset
             if first is None:
-                ax.text(x, 0.02, "no data", rotation=90, ha="center", fontsize=7)
+                ax.text(x, 0.02, "no data", rotation=90, ha="center", va="bottom", fontsize=7)
                 continue
+            ax.text(x, first["high"] + 0.01, f"{first['estimate']:.2f}", ha="center", va="bottom", fontsize=7)
             ax.bar(
                 x,
                 first["estimate"],
@@ -169,6 +174,7 @@ def draw_before_after(runs: list[Run], prefix: str, path: Path) -> None:
             )
         notes.append(run.provenance() + (f"; before: {reference.provenance()}" if reference else ""))
     ax.set_xticks(range(len(chosen)), [f"{r.model}\nin {r.language}" for r in chosen], fontsize=8)
+    ax.set_xlim(-0.7, max(1, len(chosen)) - 0.3)
     ax.set_ylim(0, 1)
     ax.set_ylabel("pass@1 (bootstrap 95% interval over problems)")
     ax.set_title("MultiPL-T: pass@1 before and after fine-tuning on validated translations", fontsize=10)
@@ -176,6 +182,6 @@ def draw_before_after(runs: list[Run], prefix: str, path: Path) -> None:
         ax.legend(fontsize=8)
     if not chosen:
         ax.text(0.05, 0.5, f"no run of a {prefix}* model", transform=ax.transAxes)
-    fig.subplots_adjust(bottom=0.2 + 0.035 * len(notes))
+    fig.subplots_adjust(bottom=0.2 + 0.07 * len(notes))
     _footer(fig, notes)
     _save(fig, path)

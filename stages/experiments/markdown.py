@@ -41,6 +41,10 @@ def matrix_section(matrix: TransferMatrix, corrs: list[Correlation]) -> list[str
     out += _sources([f"{row}: {text}" for row, text in matrix.provenance.items()])
     for corr in corrs:
         out += ["", f"### Pearson correlation between {corr.orientation}", ""]
+        out += [
+            "Every row of the matrix takes part, the base model's included (CodeM's choice is unverified).",
+            "",
+        ]
         if len(corr.frame) >= 2:
             labels = [str(c) for c in corr.frame.columns]
             out += _table(

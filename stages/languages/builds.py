@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -73,16 +74,18 @@ def showing(sandbox: Sandbox, paths: Sequence[str]) -> Sandbox:
 
 def artefact(sandbox: Sandbox, name: str, make: Callable[[Path], None]) -> Path:
     """A directory of trusted build artefacts, made once per host by `make(dir)` and shared by every process:
-    under the sandbox's state dir (root-owned 0711, whose path bwrap keeps traversable), world-readable, never
-    writable by a program. `name` must change whenever what `make` writes would (it carries a content hash)."""
-    final = sandbox.state_dir / name
+    under the sandbox's state dir (root-owned 0711, whose path bwrap keeps traversable, so it can be shown to
+    runs), world-readable, never writable by a program. `name` must change whenever what `make` writes would
+    (it carries a hash of the tools and inputs)."""
+    root = sandbox.state_dir
+    final = root / name
     if final.is_dir():
         return final
-    sandbox.state_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(sandbox.state_dir / f".{name}.lock"):
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root / f".{name}.lock"):
         if final.is_dir():
             return final
-        work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=sandbox.state_dir))
+        work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
         try:
             make(work)
             for path in [work, *work.rglob("*")]:
@@ -92,6 +95,13 @@ def artefact(sandbox: Sandbox, name: str, make: Callable[[Path], None]) -> Path:
             shutil.rmtree(work, ignore_errors=True)
             raise
     return final
+
+
+def tool_key(path: str, *inputs: object) -> str:
+    """A short hash of a tool (its real path, size and mtime: an upgrade changes them) and other inputs."""
+    real = os.path.realpath(path)
+    stat = os.stat(real)
+    return hashlib.sha256(repr((real, stat.st_size, stat.st_mtime_ns, inputs)).encode()).hexdigest()[:16]
 
 
 @contextmanager

@@ -220,7 +220,7 @@ class Go(Language):
     def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
         from stages.languages import gobuild
 
-        return gobuild.build(self, program)
+        return gobuild.build(self, program, sandbox)
 
     def run_argv(self, path: str) -> list[str]:
         return ["./main"]

@@ -169,13 +169,16 @@ class Java(Language):
     def program_file(self) -> str:
         return "Problem.java"
 
+    # The JVM's flags for javac and java (the compile service outside the sandbox reads them here too).
+    jvm_flags = JVM_FLAGS
+
     def compile_argv(self, path: str) -> list[str]:
         return ["javac", *(f"-J{flag}" for flag in JVM_FLAGS), "-encoding", "UTF-8", path]
 
     def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
         from stages.languages import javac
 
-        return javac.build(self, program, limits)
+        return javac.build(self, program, sandbox, limits)
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, "-ea", *JVM_FLAGS, "-cp", ".", "Problem"]

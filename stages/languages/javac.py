@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stages.languages.base import CompileError
-from stages.languages.builds import Build, reference
+from stages.languages.builds import Build, artefact, reference, tool_key
 
 if TYPE_CHECKING:
     from stages.languages.java import Java
-    from stages.sandbox import Limits
+    from stages.sandbox import Limits, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +74,12 @@ class ServiceFailed(Exception):
 class _Service:
     """One JVM compiling one program at a time."""
 
-    def __init__(self, java: str, jvm_flags: tuple[str, ...]) -> None:
+    def __init__(self, java: str, jvm_flags: tuple[str, ...], classes: Path) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="polyforge-javac-"))
-        (self.home / "JavacService.java").write_text(_SERVICE)
         env = {"PATH": os.path.dirname(java), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(self.home)}
-        # The source launcher compiles the service itself at start-up (our code, ~1 s once).
         try:
             self.proc = subprocess.Popen(
-                [java, *jvm_flags, "-XX:+DisableAttachMechanism", "JavacService.java"],
+                [java, *jvm_flags, "-XX:+DisableAttachMechanism", "-cp", str(classes), "JavacService"],
                 cwd=self.home,
                 env=env,
                 stdin=subprocess.PIPE,
@@ -142,9 +140,10 @@ class JavacPool:
         self._pid = os.getpid()
 
     def compile(
-        self, program: str, *, java: str, jvm_flags: tuple[str, ...], timeout_s: float
+        self, program: str, *, java: str, jvm_flags: tuple[str, ...], classes: Path, timeout_s: float
     ) -> tuple[int, str, dict[str, bytes]]:
-        """(javac's exit code, 0 or 1; its diagnostics; the work dir's files: source and class files)."""
+        """(javac's exit code, 0 or 1; its diagnostics; the work dir's files: source and class files).
+        `classes`: the compiled service."""
         with self._lock:
             if self._pid != os.getpid():  # a forked child: the services' pipes are the parent's
                 self._idle, self._pid = [], os.getpid()
@@ -153,7 +152,7 @@ class JavacPool:
             if service is not None:
                 service.close()
             try:
-                service = _Service(java, jvm_flags)
+                service = _Service(java, jvm_flags, classes)
             except OSError as exc:
                 raise ServiceFailed(f"javac service did not start: {exc}") from exc
         try:
@@ -175,25 +174,48 @@ class JavacPool:
 pool = JavacPool()
 
 
-def build(lang: Java, program: str, limits: Limits) -> Build:
+def build(lang: Java, program: str, sandbox: Sandbox, limits: Limits) -> Build:
     """The program compiled by the service: its class files, nothing to compile in the sandbox. Compile errors
     raise CompileError (a compile-phase SyntaxError, as the reference's); anything else unusual gives the
     reference build."""
-    from stages.languages.java import JVM_FLAGS
     from stages.sandbox.engine import SCRUBBED_PATH
     from stages.sandbox.runtimes import resolve
 
     compiler = resolve(lang.compile_argv(lang.program_file)[0], SCRUBBED_PATH)
     java = os.path.join(os.path.dirname(os.path.realpath(compiler)), "java") if compiler else None
-    if java is None or not os.access(java, os.X_OK) or lang.program_file != SOURCE:
+    if compiler is None or java is None or not os.access(java, os.X_OK) or lang.program_file != SOURCE:
         return reference(lang, program)
-    # The reference's heap and stacks (a compile that runs out of either fails alike); the JIT may warm up.
-    flags = tuple(f for f in JVM_FLAGS if f.startswith(("-Xmx", "-Xss"))) + ("-XX:+UseSerialGC",)
+    # The reference's heap and stacks (a compile that runs out of either fails alike); C1 only: a service
+    # compiles tens to thousands of programs, too few for C2 to pay for itself.
+    flags = tuple(f for f in lang.jvm_flags if f.startswith(("-Xmx", "-Xss"))) + (
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+    )
     try:
-        code, text, files = pool.compile(program, java=java, jvm_flags=flags, timeout_s=limits.compile_wall_s)
-    except ServiceFailed as exc:
+        classes = service_classes(compiler, sandbox)
+        code, text, files = pool.compile(
+            program, java=java, jvm_flags=flags, classes=classes, timeout_s=limits.compile_wall_s
+        )
+    except (ServiceFailed, OSError, subprocess.SubprocessError) as exc:
         log.debug("java: %s; compiling this program in the sandbox", exc)
         return reference(lang, program)
     if code != 0:
         raise CompileError(text)
     return Build(files=files, compile_argv=None)
+
+
+def service_classes(javac: str, sandbox: Sandbox) -> Path:
+    """The service compiled once per host by `javac` (our own source, nothing of a program)."""
+
+    def make(work: Path) -> None:
+        (work / "JavacService.java").write_text(_SERVICE)
+        subprocess.run(
+            [javac, "-encoding", "UTF-8", "JavacService.java"],
+            cwd=work,
+            env={"PATH": os.path.dirname(javac), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(work)},
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+
+    return artefact(sandbox, f"javac-service-{tool_key(javac, _SERVICE)}", make)

@@ -12,14 +12,12 @@ translation unit is then the block, followed by the program whose own includes a
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stages.languages.builds import Build, artefact, reference
+from stages.languages.builds import Build, artefact, reference, tool_key
 
 if TYPE_CHECKING:
     from stages.languages.cpp import Cpp
@@ -47,10 +45,7 @@ def build(lang: Cpp, program: str, sandbox: Sandbox) -> Build:
     if not text or not program.startswith(text) or compiler is None or lang.name in _failed:
         return reference(lang, program)
     flags = lang.compile_flags
-    stat = os.stat(os.path.realpath(compiler))
-    key = hashlib.sha256(
-        repr((os.path.realpath(compiler), stat.st_size, stat.st_mtime_ns, flags, text)).encode()
-    ).hexdigest()[:16]
+    key = tool_key(compiler, flags, text)
 
     def make(work: Path) -> None:
         (work / PRELUDE).write_text(text)

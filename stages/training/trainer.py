@@ -65,7 +65,8 @@ def sft_config(job: Job, world_size: int, meta: dict[str, Any], has_eval: bool) 
     recipe = job.recipe
     cuda = use_cuda(job.device)
     if job.checkpoint_steps:  # resumable checkpoints every N steps take the place of the per-epoch ones
-        save = {"save_strategy": "steps", "save_steps": job.checkpoint_steps}
+        # only the newest is needed to resume (SmolLM2's with optimizer state is ~1.6 GB)
+        save = {"save_strategy": "steps", "save_steps": job.checkpoint_steps, "save_total_limit": 1}
     else:
         save = {"save_strategy": "epoch" if recipe.save_each_epoch else "no"}
     if not has_eval:

@@ -94,11 +94,12 @@ def ran_stages(output: str) -> set[str]:
 
 
 def out_hashes(repo: Path, env: dict[str, str]) -> dict[str, str]:
-    """Every out of every stage dvc.yaml defines, from dvc.lock: path -> md5 (a directory's md5 covers its files).
-    The lock also keeps entries of stages no longer defined (languages the tiny preset does not list)."""
+    """Every out of every stage dvc.yaml defines and the lock holds (a partial repro locks only what it ran), from
+    dvc.lock: path -> md5 (a directory's md5 covers its files). The lock also keeps entries of stages no longer
+    defined (languages the tiny preset does not list)."""
     defined = set(sh([DVC, "stage", "list", "--name-only"], repo, env).split())
     lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
-    return {out["path"]: out["md5"] for name in defined for out in lock[name].get("outs", [])}
+    return {out["path"]: out["md5"] for name in defined for out in lock.get(name, {}).get("outs", [])}
 
 
 def generation_record(repo: Path, stage: str) -> dict:

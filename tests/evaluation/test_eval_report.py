@@ -46,8 +46,14 @@ def test_report_pairs_runs_with_their_reference(tmp_path: Path) -> None:
         table=str(tmp_path / "eval.md"),
         figure=str(tmp_path / "eval.png"),
         plot=str(tmp_path / "plot.json"),
+        experiments=str(tmp_path / "experiments.md"),
+        transfer_figure=str(tmp_path / "transfer.png"),
+        transfer_json=str(tmp_path / "transfer.json"),
+        passk_figure=str(tmp_path / "passk.png"),
+        before_after_figure=str(tmp_path / "multiplt.png"),
     )
     run(params, Context())
+    assert (tmp_path / "experiments.md").read_text().startswith("# Experiments")
     table = (tmp_path / "eval.md").read_text()
     assert "tuned-lua" in table and "+0.333" in table
     assert (tmp_path / "eval.png").stat().st_size > 1000
@@ -65,7 +71,9 @@ def test_cli_eval_and_export_fail_clearly_without_their_inputs(tmp_path: Path, m
     monkeypatch.chdir(tmp_path)
     assert main(["eval"]) == 1
     assert "no evaluation metrics" in capsys.readouterr().err
-    (tmp_path / "params.yaml").write_text("evaluate:\n  runs:\n    base-lua: {model: models/base, language: lua}\n")
+    (tmp_path / "params.yaml").write_text(
+        "evaluate:\n  runs:\n    base-lua: {model: models/base, language: lua}\n"
+    )
     assert main(["export", "multipl-e", "nope", "out"]) == 1
     assert "no run named 'nope'" in capsys.readouterr().err
     assert main(["export", "multipl-e", "base-lua", "out"]) == 1

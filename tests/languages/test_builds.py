@@ -92,7 +92,7 @@ def test_go_tools_build_the_program_without_the_fallback() -> None:
     assert build.compile_argv is not None and build.compile_argv[0] == SHELL
     script = build.compile_argv[2]
     fast = script[script.index("{ ") + 2 : script.index("; }")]
-    assert fast == tools_script(toolchain_for(lang), lang.program_file)
+    assert fast == tools_script(toolchain_for(lang, sb), lang.program_file)
     raw = sb.run(
         lang.run_argv(lang.program_file),
         files=build.files,
