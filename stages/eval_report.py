@@ -77,36 +77,50 @@ def read_metrics(directory: str | Path) -> list[dict[str, Any]]:
     return [runs[name] for name in sorted(runs)]
 
 
+def series_name(metrics: dict[str, Any]) -> str:
+    """A bar series: the model and, for instruction prompts, the template (one model may be scored both ways)."""
+    fmt = metrics.get("format", "completion")
+    style = metrics.get("template") if fmt == "instruction" else fmt
+    return f"{metrics['model']} ({style})"
+
+
 def draw(metrics: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    languages = sorted({m["language"] for m in metrics})
-    models = sorted({m["model"] for m in metrics})
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(languages) * max(1, len(models)) / 2 + 3), 4.5))
-    width = 0.8 / max(1, len(models))
-    for j, model in enumerate(models):
+    scored = [m for m in metrics if "pass@1" in m.get("pass", {})]
+    skipped = [m for m in metrics if m.get("skipped")]
+    languages = sorted({m["language"] for m in scored})
+    names = sorted({series_name(m) for m in scored})
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.5 * len(languages) * max(1, len(names)) + 4), 5))
+    width = 0.8 / max(1, len(names))
+    for j, name in enumerate(names):
         xs, ys, errors = [], [], [[], []]
         for i, language in enumerate(languages):
-            found = [m for m in metrics if m["model"] == model and m["language"] == language]
-            if not found or "pass@1" not in found[0]["pass"]:
+            found = [m for m in scored if series_name(m) == name and m["language"] == language]
+            if not found:
                 continue
             p = found[0]["pass"]["pass@1"]
             xs.append(i - 0.4 + width * (j + 0.5))
             ys.append(p["estimate"])
             errors[0].append(p["estimate"] - p["low"])
             errors[1].append(p["high"] - p["estimate"])
-        ax.bar(xs, ys, width=width, yerr=errors, capsize=3, label=model)
+        bars = ax.bar(xs, ys, width=width, yerr=errors, capsize=3, label=name)
+        # the value on every bar: a score of 0 is a result, and an empty-looking chart hides it
+        ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=6, padding=2)
     ax.set_xticks(range(len(languages)), languages)
     ax.set_ylim(0, 1)
     ax.set_ylabel("pass@1 (bootstrap 95% interval over problems)")
-    counts = sorted({f"n={m['n']}, {m['problems']} problems" for m in metrics})
+    counts = sorted({f"n={m['n']} x {m['problems']} problems" for m in scored})
     ax.set_title(f"pass@1 per language ({'; '.join(counts)})", fontsize=10)
-    if models:
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    if names:
+        ax.legend(fontsize=7, ncol=2)
+    if skipped:
+        text = "no data: " + "; ".join(f"{m['run']} ({m['skipped']})" for m in skipped)
+        fig.text(0.01, 0.01, text, fontsize=7)
+    fig.tight_layout(rect=(0, 0.04 if skipped else 0, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
