@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from stages.evaluation.prompts import DISPLAY  # the names the evaluation's instructions use
 from stages.records import Funnel, child_row
 
 KIND = "codem_translation"
@@ -18,22 +19,6 @@ KIND = "codem_translation"
 NO_PARENT = "no_tested_parent"  # the tested function the translation came from is not in the tested rows
 NO_DOCSTRING = "no_docstring"
 EMPTY_PROGRAM = "empty_program"
-
-# How each language is called in prose (the evaluation's instruction uses the same names).
-DISPLAY = {
-    "python": "Python",
-    "lua": "Lua",
-    "racket": "Racket",
-    "r": "R",
-    "ocaml": "OCaml",
-    "julia": "Julia",
-    "javascript": "JavaScript",
-    "typescript": "TypeScript",
-    "c": "C",
-    "cpp": "C++",
-    "java": "Java",
-    "go": "Go",
-}
 
 
 def display(language: str) -> str:

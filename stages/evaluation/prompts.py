@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stages.editseq.diffs import SEPARATOR, apply_edits
+from stages.training.formats import ALPACA  # the template the CodeM experiments are trained in
 
 FORMATS = ("completion", "instruction", "edit_sequence")
 TEMPLATES = ("alpaca", "chat", "plain")
@@ -33,10 +34,6 @@ TEMPLATE_VERSION = (
     "eval-prompts-1"  # part of every completion's cache key: bump when a prompt's wording changes
 )
 
-ALPACA = (
-    "Below is an instruction that describes a task. Write a response that appropriately completes the request."
-    "\n\n### Instruction:\n{instruction}\n\n### Response:\n"
-)
 # How each benchmark file's language is called in prose.
 DISPLAY = {
     "python": "Python",
