@@ -76,9 +76,17 @@ def trace_run(
         )
     train = dataset / "train"
     if train.is_dir() and shard_paths(train):
-        example = next(iter(read_rows(train)))
+        shard = shard_paths(train)[0]
+        example = next(iter(read_rows(shard)))
         lines.append("a training row, walked back to its source file:")
-        lines.append(format_chain(walk(example["id"], data_dir)))
+        # The row as this dataset holds it (experiments that format the same source row alike share its id),
+        # then its parents.
+        parent = example.get("lineage", {}).get("parent_id")
+        try:
+            parents = walk(parent, data_dir) if parent else []
+        except KeyError:  # the parent's stage output is not on disk here
+            parents = [(Path("?"), {"id": parent, "lineage": {"stage": "(not found on disk)"}})]
+        lines.append(format_chain([(shard, example), *parents]))
     return "\n".join(lines)
 
 
