@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -122,39 +123,29 @@ def export(
 def score_dir(directory: Path, sandbox: Mapping[str, Any], workers: int = 0) -> list[dict[str, Any]]:
     """Score every completion file of `directory` as MultiPL-E's evaluator does; rows as the stage writes them."""
     from stages.evaluation.execute import run_program
-    from stages.languages.execute import execute_many  # noqa: F401  (import check: the runtimes' module loads)
+    from stages.evaluation.prompts import program
 
     rows: list[dict[str, Any]] = []
-    todo: list[tuple[Path, dict[str, Any], list[dict[str, Any]]]] = []
-    for path in completion_files(directory):
-        data = read_completions(path)
-        language = language_for(data["language"])
-        results_path = path.with_name(path.name.removesuffix(".json.gz") + ".results.json.gz")
-        items = [
-            {"language": language, "program": data["prompt"] + c + "\n" + data["tests"]}
-            for c in data["completions"]
-        ]
-        todo.append((results_path, data, items))
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=workers or None) as pool:
-        for results_path, data, items in todo:
-            if results_path.exists():
-                results = read_gz(results_path).get("results", [])
-                require({"results": results}, ("results",), str(results_path))
+        for path in completion_files(directory):
+            data = read_completions(path)
+            results_path = path.with_name(path.name.removesuffix(".json.gz") + ".results.json.gz")
+            if results_path.exists():  # scored before: read, not rerun
+                scored = read_gz(results_path)
+                require(scored, ("results",), str(results_path))
+                results = scored["results"]
             else:
+                language = language_for(data["language"])
+                programs = [program(data, "completion", "alpaca", c) for c in data["completions"]]
+                items = [{"language": language, "program": p} for p in programs]
+                verdicts = pool.map(lambda item: run_program(item, dict(sandbox)), items)
                 results = [
-                    {**r, "program": i["program"], "timestamp": 0}
-                    for i, r in zip(
-                        items, pool.map(lambda i: run_program(i, dict(sandbox)), items), strict=True
-                    )
+                    {**{k: v[k] for k in RESULT_FIELDS if k != "program"}, "program": p, "timestamp": 0}
+                    for p, v in zip(programs, verdicts, strict=True)
                 ]
-                write_gz(
-                    results_path,
-                    {**data, "results": [{k: r[k] for k in (*RESULT_FIELDS, "timestamp")} for r in results]},
-                )
-            for index, result in enumerate(results):
-                rows.append(
-                    {"problem": data["name"], "index": index, "status": result["status"], "tokens": 0}
-                )
+                write_gz(results_path, {**data, "results": results})
+            rows += [
+                {"problem": data["name"], "index": i, "status": r["status"], "tokens": 0}
+                for i, r in enumerate(results)
+            ]
     return rows

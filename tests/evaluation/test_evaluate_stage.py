@@ -234,3 +234,22 @@ def test_a_skipped_model_is_a_stated_no_data(tmp_path: Path) -> None:
     from stages.evaluation.summary import table
 
     assert "no data: empty_sources" in table([metrics])
+
+
+@pytest.mark.runtime
+def test_score_dir_runs_each_files_own_program_and_then_reads_its_results(tmp_path: Path) -> None:
+    from stages.evaluation.multipl_e import read_gz, score_dir
+    from stages.sandbox import SandboxParams
+
+    require_runtime("python")
+    bench = benchmark(tmp_path, ("python",))
+    rows = rows_of(bench / "python.jsonl")
+    name = "HumanEval_23_strlen"
+    folder = completion_files(tmp_path / "c", rows, {name: ["    return len(string)\n", "    return 0\n"]})
+    sandbox = dataclasses.asdict(SandboxParams())
+    scored = score_dir(folder, sandbox)
+    assert [r["status"] for r in scored] == ["OK", "AssertionError"]
+    results = read_gz(folder / f"{name}.results.json.gz")["results"]
+    assert [r["exit_code"] for r in results] == [0, 1]
+    assert results[0]["program"] == rows[name]["prompt"] + "    return len(string)\n\n" + rows[name]["tests"]
+    assert score_dir(folder, sandbox) == scored  # read back, not rerun
