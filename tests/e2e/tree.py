@@ -3,6 +3,11 @@
 A tree is the tracked and untracked-but-not-ignored files (what `git clone` gives), the tiny preset applied and
 committed, and `.venv` pointing at the environment `make setup` built (a clone's set-up would build the same
 one). Commands run from a fresh shell: PATH without the virtual environment, nothing activated.
+
+SmolLM2 (the embedded default) writes the tree's data and is evaluated as the base model; the experiments
+fine-tune tests/tiny_model.py's random Llama instead, a second entry of `model.models` (source `local`). Training
+SmolLM2 four times cost most of the run's minutes and ~20 GB of checkpoints and model copies; the tiny model runs
+the same stages (prepare_model, build_sft, train, evaluate) in seconds and a few megabytes.
 """
 
 from __future__ import annotations
@@ -70,11 +75,30 @@ def make_tree(dest: Path, env: dict[str, str], params: dict[str, object] | None 
     (dest / ".venv").symlink_to(VENV)
     sh(["git", "init", "-q", "-b", "main"], dest, env)
     sh([POLYFORGE, "preset", "params/tiny.yaml"], dest, env)
+    train_tiny_model(dest)
     if params:
         set_params(dest, params)
     sh(["git", "add", "-A"], dest, env)
     sh(["git", "commit", "-qm", "tiny run"], dest, env)
     return dest
+
+
+TINY_MODEL = "tiny-model"  # the folder, relative to the tree, that model.models.tiny copies
+
+
+def train_tiny_model(repo: Path) -> None:
+    """Add tests/tiny_model.py's model as `model.models.tiny` and make every experiment fine-tune it. The folder
+    lives in the tree under a relative path, so two trees prepare byte-identical models (the build is
+    deterministic) and their identities agree."""
+    from tests.tiny_model import build_tiny_model
+
+    # 4096 positions: the tiny tokenizer spends many tokens on a benchmark prompt
+    build_tiny_model(repo / TINY_MODEL, max_positions=4096)
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["model"]["models"]["tiny"] = {"source": "local", "name": "tiny-llama", "path": TINY_MODEL}
+    for experiment in params["training"]["experiments"].values():
+        experiment["model"] = "tiny"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def set_params(repo: Path, values: dict[str, object]) -> None:
