@@ -16,7 +16,7 @@ status differs between (a) and (r) (must be 0). Verdict mismatches count program
 what the fixture says (right: OK, wrong: any failure). The machine may be shared: each round measures every
 method in turn, and the table shows the median rate over `--rounds` rounds and the median of the per-round
 ratios. Targets on 2 cores: interpreted languages (a) >= 60% of (c); Python and Lua also >= 5x (b); Java, Go,
-C++ and TypeScript >= 3x (b).
+C++ and TypeScript >= 3x (b). TypeScript's (b) and (c) compile with MultiPL-E's `tsc --target esnext` per program.
 """
 
 from __future__ import annotations

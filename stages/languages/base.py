@@ -51,12 +51,14 @@ class Untranslatable(Exception):
 
 
 class CompileError(Exception):
-    """A program that a language's trusted pre-processing step (e.g. TypeScript's type stripping) rejects before
-    anything runs: it ends as a compile-phase SyntaxError. `message` is the compiler's diagnostics."""
+    """A program that a language's trusted compile step outside the sandbox (the javac service, TypeScript's
+    checker) rejects before anything runs: it ends as a compile-phase SyntaxError. `message` is the compiler's
+    diagnostics; `exit_code` the one the reference compiler exits with."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.message = message
+        self.exit_code = exit_code
 
 
 class RuntimeUnavailable(Exception):
@@ -174,6 +176,10 @@ class Language(ABC):
     def compile_argv(self, path: str) -> list[str] | None:
         """The command that compiles the program first, for compiled languages; None for interpreters."""
         return None
+
+    def build_ro_paths(self) -> tuple[str, ...]:
+        """Host paths the reference build's compiler needs shown read-only in the sandbox (beyond /usr)."""
+        return ()
 
     def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
         """How a run of `program` is built (`builds.py`): by default its reference build (`program_files`,

@@ -49,7 +49,11 @@ class Build:
 
 def reference(lang: Language, program: str) -> Build:
     """The program alone, compiled by `compile_argv` inside the sandbox: what every faster build must match."""
-    return Build(files=lang.program_files(program), compile_argv=lang.compile_argv(lang.program_file))
+    return Build(
+        files=lang.program_files(program),
+        compile_argv=lang.compile_argv(lang.program_file),
+        ro_paths=lang.build_ro_paths(),
+    )
 
 
 _widened: dict[tuple[object, ...], Sandbox] = {}

@@ -45,9 +45,11 @@ def execute(
     try:
         build = lang.build(program, sb, run_limits) if fast else reference(lang, program)
     except CompileError as exc:
-        return Execution(Status.SYNTAX_ERROR, _rejected(lang, exc.message, run_limits))
+        return Execution(Status.SYNTAX_ERROR, _rejected(lang, exc.message, run_limits, exc.exit_code))
     except RuntimeUnavailable as exc:
-        raw = dataclasses.replace(_rejected(lang, str(exc), run_limits), exit_code=None, runtime_missing=True)
+        raw = dataclasses.replace(
+            _rejected(lang, str(exc), run_limits, 1), exit_code=None, runtime_missing=True
+        )
         return Execution(Status.RUNTIME_MISSING, raw)
     raw = showing(sb, build.ro_paths).run(
         lang.run_argv(lang.program_file),
@@ -60,14 +62,14 @@ def execute(
     return Execution(lang.classify(raw), raw)
 
 
-def _rejected(lang: Language, message: str, limits: Limits) -> RawResult:
+def _rejected(lang: Language, message: str, limits: Limits, exit_code: int) -> RawResult:
     """The raw result of a program rejected before it reached the sandbox (a compile-phase failure)."""
     from stages.sandbox import RawResult
 
     data = message.encode()
     return RawResult(
         argv=tuple(lang.compile_argv(lang.program_file) or lang.run_argv(lang.program_file)),
-        exit_code=1,
+        exit_code=exit_code,
         signal=None,
         timed_out=False,
         wall_s=0.0,

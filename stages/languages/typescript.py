@@ -1,10 +1,15 @@
 """TypeScript (npm `typescript`, run on Node.js): typed prompts, type-directed values, the JavaScript harness.
 
-`tsc` costs ~1.4 s a file (it loads the standard library's declarations and type-checks), so a run does not
-call it. Before a program reaches the sandbox its types are stripped by one long-lived trusted `node` process
-holding the TypeScript compiler (`transpileModule`: syntax only, ~ms a program, nothing of the program runs);
-a syntax error there ends the run as a SyntaxError, and the sandbox runs the JavaScript. Type errors are found
-in bulk by `typecheck` (one `tsc --noEmit` over many programs), e.g. over the candidates that passed.
+MultiPL-E runs `tsc --target esnext main.ts` on each program alone, then `node main.js`; any compile error, a
+type error included, makes the program a SyntaxError. That is the reference build here too (`program_files` +
+`compile_argv`, inside the sandbox), at ~1.4 s a program: tsc reads and checks the standard library's
+declarations every time. `build` gives the same verdict and the same JavaScript in ~10 ms: one long-lived
+trusted `node` process holds the compiler and checks each program as tsc would (the same options, the program
+alone as a script), keeping the parsed library files between programs. Only the program's own diagnostics are
+computed, plus the global and option ones; the library files are checked too when the program declares a name
+the library declares (a clash is reported in both files, an augmented global interface may be reported only in
+the library's). Nothing of the program runs there, and the compiler host reads no file but the program and the
+compiler's own library: a `/// <reference path>` to a host file is "not found", as it is in a fresh work dir.
 
 The compiler comes from `$POLYFORGE_TYPESCRIPT` (a `typescript` package dir) or the project-local `.tools/`
 that `scripts/setup.sh` fills (`npm install --prefix .tools typescript`).
@@ -15,13 +20,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import select
 import subprocess
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stages.languages.base import (
     CompileError,
@@ -32,31 +36,93 @@ from stages.languages.base import (
 from stages.languages.javascript import JavaScript, same_helper
 from stages.languages.types import PyType
 
+if TYPE_CHECKING:
+    from stages.languages.builds import Build
+    from stages.sandbox import Limits, Sandbox
+
 log = logging.getLogger(__name__)
 
 TYPESCRIPT_ENV = "POLYFORGE_TYPESCRIPT"
 PROJECT_TYPESCRIPT = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "typescript"
-STRIP_TIMEOUT_S = 20.0
-TSC_OPTIONS = ("--noEmit", "--target", "es2020", "--lib", "es2020", "--module", "commonjs", "--skipLibCheck")
-_DIAGNOSTIC = re.compile(
-    r"^(?P<file>[^\s(]+)\((?P<line>\d+),(?P<col>\d+)\): error (?P<text>.*)$", re.MULTILINE
-)
+CHECK_TIMEOUT_S = 15.0  # MultiPL-E's limit on tsc; past it the program is a SyntaxError there too
+CHECKER_HEAP_MB = 1024  # a type-level bomb ends the checker (restarted for the next program), not the host
+TSC_OPTIONS = ("--target", "esnext")  # MultiPL-E's command line: everything else is tsc's default
 
-# Reads JSON-encoded sources, one a line; writes {"js": ..., "errors": [...]} a line (syntax errors only).
-_STRIPPER = r"""
+# Reads JSON-encoded programs, one a line; writes {"js": ..., "errors": [...]} a line. Each program is checked
+# as `tsc --target esnext main.ts` checks it in an empty directory.
+_CHECKER = r"""
 const ts = require(process.argv[1]);
+const path = require('path');
+const options = {target: ts.ScriptTarget.ESNext};
+const LIB_DIR = path.dirname(ts.getDefaultLibFilePath(options));
+const DIR = '/polyforge-ts';
+const MAIN = DIR + '/main.ts';
+const libFiles = new Map();   // parsed once, shared by every program (never mutated by a check)
+const libNames = new Map();   // lib SourceFile -> the global names it declares
+let source = '';
+let emitted = null;
+const host = ts.createCompilerHost(options);
+const readLib = host.getSourceFile;
+const inLib = (name) => path.dirname(name) === LIB_DIR;
+host.getSourceFile = (name, language, onError) => {
+  if (name === MAIN) return ts.createSourceFile(name, source, language);
+  if (!inLib(name)) return undefined;
+  if (!libFiles.has(name)) libFiles.set(name, readLib(name, language, onError));
+  return libFiles.get(name);
+};
+host.fileExists = (name) => name === MAIN || (inLib(name) && ts.sys.fileExists(name));
+host.readFile = (name) => name === MAIN ? source : (inLib(name) ? ts.sys.readFile(name) : undefined);
+host.directoryExists = (name) => name === DIR || name === LIB_DIR;
+host.getDirectories = () => [];
+host.realpath = (name) => name;
+host.getCurrentDirectory = () => DIR;
+host.writeFile = (name, text) => { if (name.endsWith('.js')) emitted = text; };
+
+function names(sf) {
+  if (!libNames.has(sf)) libNames.set(sf, new Set(sf.locals ? sf.locals.keys() : []));
+  return libNames.get(sf);
+}
+
+function touchesGlobals(program, sf) {
+  if (ts.isExternalModule(sf)) {
+    return sf.statements.some((s) => ts.isModuleDeclaration(s) && s.name.text === 'global');
+  }
+  const libs = program.getSourceFiles().filter((f) => f !== sf).map(names);
+  for (const name of (sf.locals ? sf.locals.keys() : [])) {
+    if (libs.some((set) => set.has(name))) return true;
+  }
+  return false;
+}
+
+function format(d) {
+  const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  if (!d.file || d.start === undefined) return `error TS${d.code}: ${text}`;
+  const at = d.file.getLineAndCharacterOfPosition(d.start);
+  const file = d.file.fileName === MAIN ? 'main.ts' : path.basename(d.file.fileName);
+  return `${file}(${at.line + 1},${at.character + 1}): error TS${d.code}: ${text}`;
+}
+
+function check(text) {
+  source = text;
+  emitted = null;
+  const program = ts.createProgram([MAIN], options, host);
+  const sf = program.getSourceFile(MAIN);
+  // tsc's order: options, global and syntactic diagnostics; semantic ones only when there are none of those
+  let diagnostics = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
+                     ...program.getSyntacticDiagnostics(sf)];
+  if (diagnostics.length === 0) {
+    program.getTypeChecker();  // binds every file, so the library's names are known
+    diagnostics = touchesGlobals(program, sf) ? [...program.getSemanticDiagnostics()]
+                                               : [...program.getSemanticDiagnostics(sf)];
+  }
+  const result = program.emit(sf);
+  diagnostics.push(...result.diagnostics);
+  const errors = diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).map(format);
+  return {js: emitted, errors};
+}
+
 const rl = require('readline').createInterface({input: process.stdin});
-const options = {target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS};
-rl.on('line', (line) => {
-  const out = ts.transpileModule(JSON.parse(line), {reportDiagnostics: true, fileName: 'main.ts',
-                                                    compilerOptions: options});
-  const errors = (out.diagnostics || []).map((d) => {
-    const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
-    const where = at ? `main.ts(${at.line + 1},${at.character + 1}): ` : '';
-    return `${where}error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
-  process.stdout.write(JSON.stringify({js: out.outputText, errors}) + '\n');
-});
+rl.on('line', (line) => process.stdout.write(JSON.stringify(check(JSON.parse(line))) + '\n'));
 """
 
 
@@ -79,34 +145,35 @@ def _require_typescript() -> Path:
     return found
 
 
-class _Stripper:
+class _Checker:
     """One trusted `node` process holding the TypeScript compiler; thread-safe, restarted after a failure."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
 
-    def strip(self, source: str) -> tuple[str, list[str]]:
+    def check(self, source: str) -> tuple[str | None, list[str]]:
+        """(the JavaScript tsc emits, tsc's errors) for `source` compiled alone."""
         with self._lock:
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             assert proc.stdin is not None and proc.stdout is not None
             try:
                 proc.stdin.write(json.dumps(source) + "\n")
                 proc.stdin.flush()
-                ready, _, _ = select.select([proc.stdout], [], [], STRIP_TIMEOUT_S)
+                ready, _, _ = select.select([proc.stdout], [], [], CHECK_TIMEOUT_S)
                 line = proc.stdout.readline() if ready else ""
             except OSError:
                 line = ""
             if not line:
                 self._stop()
-                raise CompileError(f"TypeScript type stripping gave no answer within {STRIP_TIMEOUT_S:g} s")
+                return None, [f"error: the TypeScript compiler gave no answer within {CHECK_TIMEOUT_S:g} s"]
             reply = json.loads(line)
             return reply["js"], reply["errors"]
 
     def _start(self) -> subprocess.Popen[str]:
         lib = _require_typescript() / "lib" / "typescript.js"
         self._proc = subprocess.Popen(
-            ["node", "-e", _STRIPPER, str(lib)],
+            ["node", f"--max-old-space-size={CHECKER_HEAP_MB}", "-e", _CHECKER, str(lib)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -122,34 +189,12 @@ class _Stripper:
             self._proc = None
 
 
-_stripper = _Stripper()
+_checker = _Checker()
 
 
-def typecheck(programs: Sequence[str], *, timeout_s: float = 300.0) -> list[list[str]]:
-    """Type errors of each program (an empty list: it type-checks), from one `tsc --noEmit` over all of them.
-    Each program is checked as a module of its own (`export {}` appended to its copy; the programs run as
-    scripts), so their names do not clash."""
-    tsc = _require_typescript() / "lib" / "tsc.js"
-    with tempfile.TemporaryDirectory(prefix="polyforge-tsc-") as tmp:
-        names = [f"p{i:05d}.ts" for i in range(len(programs))]
-        for name, text in zip(names, programs, strict=True):
-            Path(tmp, name).write_text(f"{text}\nexport {{}};\n", encoding="utf-8")
-        proc = subprocess.run(
-            ["node", str(tsc), *TSC_OPTIONS, *names],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            stdin=subprocess.DEVNULL,
-        )
-    errors: dict[str, list[str]] = {name: [] for name in names}
-    for match in _DIAGNOSTIC.finditer(proc.stdout):
-        errors.setdefault(match.group("file"), []).append(
-            f"({match.group('line')},{match.group('col')}): {match.group('text')}"
-        )
-    if proc.returncode != 0 and not any(errors.values()):
-        raise RuntimeError(f"tsc failed without diagnostics (exit {proc.returncode}): {proc.stdout[-500:]}")
-    return [errors[name] for name in names]
+def typecheck(programs: Sequence[str]) -> list[list[str]]:
+    """tsc's errors for each program compiled alone (an empty list: it compiles)."""
+    return [_checker.check(program)[1] for program in programs]
 
 
 class TypeScript(JavaScript):
@@ -165,10 +210,23 @@ class TypeScript(JavaScript):
         return "run `bash scripts/setup.sh` (it installs the Debian packages nodejs, npm, then TypeScript into .tools/)"
 
     def program_files(self, program: str) -> dict[str, str]:
-        js, errors = _stripper.strip(program)
-        if errors:
-            raise CompileError("\n".join(errors))
-        return {"main.js": js}
+        _require_typescript()  # the reference build compiles with it
+        return {self.program_file: program}
+
+    def compile_argv(self, path: str) -> list[str]:
+        return ["node", str((typescript_dir() or PROJECT_TYPESCRIPT) / "lib" / "tsc.js"), *TSC_OPTIONS, path]
+
+    def build_ro_paths(self) -> tuple[str, ...]:
+        return (str(typescript_dir() or PROJECT_TYPESCRIPT),)
+
+    def build(self, program: str, sandbox: Sandbox, limits: Limits) -> Build:
+        from stages.languages.builds import Build
+
+        js, errors = _checker.check(program)
+        if errors or js is None:
+            # tsc exits 2 when it reported errors but still wrote the JavaScript (it does unless it crashed)
+            raise CompileError("\n".join(errors), exit_code=1 if js is None else 2)
+        return Build(files={"main.js": js}, compile_argv=None)
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, "main.js"]

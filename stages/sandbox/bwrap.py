@@ -100,6 +100,8 @@ def command(
         extra += ["--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", tmp]
     extra += _parent_dirs(os.path.dirname(workdir))  # first: a later bind would create them root-only
     for ro in extra_ro_paths:
+        if not ro.startswith(tuple(f"{system}/" for system in SYSTEM_PATHS)):
+            extra += _parent_dirs(os.path.dirname(ro))  # else created root-only: the uid could not reach it
         extra += ["--ro-bind", ro, ro]
     if mqueue:
         extra += ["--mqueue", "/dev/mqueue"]
@@ -110,8 +112,8 @@ def command(
 
 @functools.cache
 def _parent_dirs(parent: str) -> tuple[str, ...]:
-    """Make the work dir's ancestors traversable (0711) for the unprivileged uid: bwrap started by root would
-    create them root-only, and interpreters open their script by its absolute path."""
+    """Make the ancestors of a work dir or a read-only path traversable (0711) for the unprivileged uid: bwrap
+    started by root would create them root-only, and interpreters open their script by its absolute path."""
     args: list[str] = []
     ancestors = []
     while parent not in ("/", ""):

@@ -21,6 +21,7 @@ CRASH = {
     "cpp": "    abort();\n",
     "java": '        if (true) throw new RuntimeException("boom");\n',
     "go": '\tpanic("boom")\n',
+    "typescript": '  throw new Error("boom");\n',
 }
 
 

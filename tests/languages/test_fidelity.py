@@ -114,28 +114,6 @@ def test_javascript_accepts_null_or_undefined_for_none(key: str) -> None:
         assert "export {}" not in tests  # a script, not a strict-mode module
 
 
-def test_typescript_type_checks_each_program_as_its_own_module(monkeypatch, tmp_path) -> None:
-    """The harness is a script; only the copies tsc checks together get `export {}`."""
-    from stages.languages import typescript
-
-    seen: list[str] = []
-
-    class Done(Exception):
-        pass
-
-    def fake_run(argv, cwd, **kwargs):
-        from pathlib import Path
-
-        seen.extend(Path(cwd, name).read_text() for name in argv if str(name).endswith(".ts"))
-        raise Done
-
-    monkeypatch.setattr(typescript, "_require_typescript", lambda: tmp_path)
-    monkeypatch.setattr(typescript.subprocess, "run", fake_run)
-    with pytest.raises(Done):
-        typescript.typecheck(["const a = 1;\n"])
-    assert seen == ["const a = 1;\n\nexport {};\n"]
-
-
 @pytest.mark.parametrize("name", TRANSLATED)
 def test_humaneval_44_loop_is_unrolled_in_every_language(name: str) -> None:
     result = compile_problem(

@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.runtime, pytest.mark.root, pytest.mark.serial]
 
 # A uid range apart from tests/sandbox's, so the two suites can run at the same time without seeing each
 # other's processes as leaks.
-UID_BASE = 62100
+UID_BASE = 63000 + 32 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 UIDS = range(UID_BASE, UID_BASE + 16)
 
 Expect = Callable[[RawResult], None]
@@ -235,6 +235,13 @@ JAVASCRIPT: dict[str, tuple[str, Expect]] = {
     "stdin_block": ("if (require('fs').readFileSync(0).length === 0) process.exit(1);\n", failed_fast),
 }
 
+# TypeScript: the same programs, declaring the Node.js globals they use (tsc must accept a program before it runs;
+# MultiPL-E's harness declares `require` the same way).
+TYPESCRIPT_PRELUDE = "declare var require: any;\ndeclare var process: any;\ndeclare var Buffer: any;\n"
+TYPESCRIPT: dict[str, tuple[str, Expect]] = {
+    k: (TYPESCRIPT_PRELUDE + src.replace("(v) =>", "(v: any) =>"), ex) for k, (src, ex) in JAVASCRIPT.items()
+}
+
 # C and C++ reuse the sandbox suite's C programs; the memory bomb keeps what it allocates (the languages
 # compile with -O1, which may drop an allocation nothing reads), writes one byte a page (the address-space
 # limit ends it, not the time to fill pages under load) and casts malloc's result (C++).
@@ -396,7 +403,7 @@ HAZARDS: dict[str, dict[str, tuple[str, Expect]]] = {
     "ocaml": OCAML,
     "julia": JULIA,
     "javascript": JAVASCRIPT,
-    "typescript": JAVASCRIPT,  # TypeScript runs as stripped JavaScript on the same node
+    "typescript": TYPESCRIPT,
     "c": C_HAZARDS,
     "cpp": C_HAZARDS,
     "java": JAVA,
@@ -425,6 +432,7 @@ def test_hostile_program(lang_sandbox: Sandbox, host, name: str, hazard: str) ->
     lang = require_runtime(name)
     source, expect = HAZARDS[name][hazard]
     result = execute(lang, host.fill(source), limits=LIMITS, sandbox=lang_sandbox)
+    assert result.raw.phase != "compile", result.raw.stderr  # it must run for the check to mean anything
     expect(result.raw)
     if expect not in (denied, denied_or_self_killed):
         assert result.status is not Status.OK, result.raw

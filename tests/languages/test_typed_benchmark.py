@@ -91,7 +91,7 @@ def test_typescript_without_its_compiler_is_a_missing_runtime(
 
     monkeypatch.setenv(typescript.TYPESCRIPT_ENV, str(tmp_path))
     monkeypatch.setattr(typescript, "PROJECT_TYPESCRIPT", tmp_path / "absent")
-    monkeypatch.setattr(typescript, "_stripper", typescript._Stripper())
+    monkeypatch.setattr(typescript, "_checker", typescript._Checker())
     result = execute(get("typescript"), "const x: number = 1;\n")
     assert result.status is Status.RUNTIME_MISSING
     assert "npm install --prefix .tools typescript" in result.raw.stderr

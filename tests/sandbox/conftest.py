@@ -8,8 +8,9 @@ import pytest
 
 from stages.sandbox import Sandbox, SandboxParams
 
-# A uid range of the tests' own: any process left under it after a run is a leak of that run.
-TEST_UID_BASE = 62000
+# A uid range of the tests' own, one per xdist worker: any process left under it after a run is a leak of that
+# run, and not a run of another module's tests on another worker.
+TEST_UID_BASE = 62000 + 32 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 TEST_UID_COUNT = 16
 
 
