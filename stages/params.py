@@ -8,6 +8,7 @@ fast and names the known ones, wrong types and out-of-range values fail with the
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import types
 import typing
@@ -89,6 +90,12 @@ def load_all(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
     return {name: build(section_class(name), data[name], where=name) for name in data}
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types (resolving evaluates the annotation strings: ~0.1 ms a class)."""
+    return typing.get_type_hints(cls)
+
+
 def build(cls: type[T], raw: Any, where: str) -> T:
     """Build dataclass `cls` from a mapping, recursing into nested dataclass fields."""
     if raw is None:
@@ -101,7 +108,7 @@ def build(cls: type[T], raw: Any, where: str) -> T:
         raise ParamsError(
             f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(sorted(fields))}"
         )
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {key: _coerce(hints[key], value, f"{where}.{key}") for key, value in raw.items()}
     try:
         return cls(**kwargs)
