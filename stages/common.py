@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +72,14 @@ def code_version(*packages: str) -> str:
         for path in files:
             digest.update(path.relative_to(origin.parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A private temp dir for a tool this process keeps running (a linter, a compiler service), removed when
+    the process exits: at interpreter exit, and also when it is an executor's worker, which leaves by os._exit
+    and skips atexit (multiprocessing runs these finalizers itself; a forked copy does not run its parent's)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    multiprocessing.util.Finalize(
+        None, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=0
+    )
+    return path

@@ -19,15 +19,14 @@ executes the program, so no sandbox is needed.
 from __future__ import annotations
 
 import ast
-import atexit
 import itertools
 import os
 import re
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 from typing import Protocol
+
+from stages.common import scratch_dir
 
 
 class LinterCrash(RuntimeError):
@@ -117,7 +116,7 @@ class Pylint:
         from pylint.lint import Run
         from pylint.reporters import CollectingReporter
 
-        self._dir = Path(tempfile.mkdtemp(prefix="polyforge-pylint-"))
+        self._dir = scratch_dir("polyforge-pylint-")
         self._names = itertools.count()
         # Configured once, from these flags only: an empty rcfile, so no pylintrc or pyproject.toml around the
         # working directory changes what counts. Run lints a first, empty file on the way.
@@ -187,9 +186,8 @@ class _Workdir:
     their messages name `file` and nothing around the working directory (configs, caches) is read."""
 
     def __init__(self, prefix: str, file: str) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix=prefix))
+        self.dir = scratch_dir(prefix)
         self.file = file
-        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)
 
     def run(self, argv: list[str], source: str) -> subprocess.CompletedProcess[str]:
         (self.dir / self.file).write_text(source, encoding="utf-8")

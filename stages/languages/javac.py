@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stages.common import scratch_dir
 from stages.languages.base import CompileError
 from stages.languages.builds import Build, artefact, reference, tool_key
 
@@ -75,7 +76,7 @@ class _Service:
     """One JVM compiling one program at a time."""
 
     def __init__(self, java: str, jvm_flags: tuple[str, ...], classes: Path) -> None:
-        self.home = Path(tempfile.mkdtemp(prefix="polyforge-javac-"))
+        self.home = scratch_dir("polyforge-javac-")
         env = {"PATH": os.path.dirname(java), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(self.home)}
         try:
             self.proc = subprocess.Popen(

@@ -31,3 +31,10 @@ def sandbox_uid(_: int) -> tuple[int, int]:
 
     result = sandbox_for().run(["id", "-u"])
     return os.getpid(), int(result.stdout.strip())
+
+
+def make_scratch(prefix: str) -> str:
+    """A scratch dir made in a worker (as the linters and the javac service make theirs)."""
+    from stages.common import scratch_dir
+
+    return str(scratch_dir(prefix))

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from exec_tasks import fail_on_three, logged_square, sandbox_uid, square_after_sleep
+from exec_tasks import fail_on_three, logged_square, make_scratch, sandbox_uid, square_after_sleep
 
 from stages.common import CommonParams
 from stages.executors import UnhashableItem, content_key, make_executor
@@ -67,6 +67,14 @@ def test_a_failing_task_raises_its_own_exception_naming_the_item(common: CommonP
     with make_executor(common) as ex, pytest.raises(ValueError, match="bad value 3") as info:
         list(ex.map(fail_on_three, range(6)))
     assert "item #3" in " ".join(getattr(info.value, "__notes__", []))
+
+
+def test_scratch_dirs_made_in_workers_are_gone_when_the_pool_closes(common: CommonParams) -> None:
+    """Workers leave by os._exit, skipping atexit: their linters' and compilers' temp dirs must still go."""
+    with make_executor(common) as executor:
+        made = list(executor.map(make_scratch, [f"polyforge-test-{os.getpid()}-{i}-" for i in range(4)]))
+        assert all(Path(p).is_dir() for p in made)
+    assert not any(Path(p).exists() for p in made)
 
 
 def test_content_key_is_canonical_and_rejects_opaque_items() -> None:
