@@ -161,7 +161,50 @@ def _alternatives(ty: PyType) -> tuple[PyType, ...]:
 
 
 def _contains_any(ty: PyType) -> bool:
-    return ty.name == "Any" or any(_contains_any(a) for a in ty.args)
+    return ty.contains("Any")
+
+
+# Equality with the scalar tolerance for doubles at any depth of the containers the translation uses (MultiPL-E
+# compares containers with `==`, exactly: a listed deviation). Declared before any is defined, so each template
+# finds the others.
+SAME_HELPER = f"""
+#include <optional>
+#include <tuple>
+#include <variant>
+template <typename T> bool __same(const T& a, const T& b);
+inline bool __same(double a, double b) {{ return std::abs(a - b) < {FLOAT_TOLERANCE!r}; }}
+template <typename T> bool __same(const std::vector<T>& a, const std::vector<T>& b);
+template <typename K, typename V> bool __same(const std::map<K, V>& a, const std::map<K, V>& b);
+template <typename T> bool __same(const std::optional<T>& a, const std::optional<T>& b);
+template <typename... T> bool __same(const std::tuple<T...>& a, const std::tuple<T...>& b);
+template <typename... T> bool __same(const std::variant<T...>& a, const std::variant<T...>& b);
+template <typename T> bool __same(const T& a, const T& b) {{ return a == b; }}
+template <typename T> bool __same(const std::vector<T>& a, const std::vector<T>& b) {{
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); i++)
+        if (!__same(a[i], b[i])) return false;
+    return true;
+}}
+template <typename K, typename V> bool __same(const std::map<K, V>& a, const std::map<K, V>& b) {{
+    if (a.size() != b.size()) return false;
+    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+        if (!(i->first == j->first) || !__same(i->second, j->second)) return false;
+    return true;
+}}
+template <typename T> bool __same(const std::optional<T>& a, const std::optional<T>& b) {{
+    return a.has_value() == b.has_value() && (!a.has_value() || __same(*a, *b));
+}}
+template <typename... T> bool __same(const std::tuple<T...>& a, const std::tuple<T...>& b) {{
+    return std::apply([&](const auto&... x) {{
+        return std::apply([&](const auto&... y) {{ return (__same(x, y) && ...); }}, b);
+    }}, a);
+}}
+template <typename... T> bool __same(const std::variant<T...>& a, const std::variant<T...>& b) {{
+    return a.index() == b.index() && std::visit([&](const auto& x) {{
+        return __same(x, std::get<std::decay_t<decltype(x)>>(b));
+    }}, a);
+}}
+"""
 
 
 class Cpp(Language):
@@ -311,9 +354,12 @@ class Cpp(Language):
             )
         if inexact or (ty is not None and ty.name == "float"):
             return f"assert((std::abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r}));"
+        if ty is not None and ty.contains("float"):
+            return f"assert((__same({lhs}, {rhs})));"
         # Double parentheses: commas inside braces (`std::vector<long>{1, 2}`) would split the macro's argument.
         return f"assert(({lhs} == {rhs}));"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"    {a}" for a in assertions)
-        return f"}}\nint main() {{\n    auto candidate = {entry_point};\n{body}\n}}\n"
+        helper = SAME_HELPER if "__same(" in body else ""
+        return f"}}\n{helper}int main() {{\n    auto candidate = {entry_point};\n{body}\n}}\n"

@@ -75,6 +75,40 @@ def tuple_record(arity: int) -> tuple[str, str]:
     return f"Tuple{arity}", f"    record Tuple{arity}<{', '.join(letters)}>({components}) {{}}\n"
 
 
+# Equality with the scalar tolerance for doubles at any depth of lists, maps, optionals and the tuple records
+# (MultiPL-E compares containers with `.equals`, exactly: a listed deviation).
+SAME_HELPER = f"""    static boolean __same(Object a, Object b) {{
+        if (a instanceof Double x && b instanceof Double y) return Math.abs(x - y) < {FLOAT_TOLERANCE!r};
+        if (a instanceof List<?> x && b instanceof List<?> y) {{
+            if (x.size() != y.size()) return false;
+            for (int i = 0; i < x.size(); i++) if (!__same(x.get(i), y.get(i))) return false;
+            return true;
+        }}
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {{
+            if (!x.keySet().equals(y.keySet())) return false;
+            for (Object key : x.keySet()) if (!__same(x.get(key), y.get(key))) return false;
+            return true;
+        }}
+        if (a instanceof Optional<?> x && b instanceof Optional<?> y) {{
+            return x.isPresent() == y.isPresent() && (x.isEmpty() || __same(x.get(), y.get()));
+        }}
+        if (a instanceof Record && b != null && a.getClass() == b.getClass()) {{
+            try {{
+                for (var component : a.getClass().getRecordComponents()) {{
+                    var read = component.getAccessor();
+                    if (!__same(read.invoke(a), read.invoke(b))) return false;
+                }}
+                return true;
+            }} catch (ReflectiveOperationException e) {{
+                throw new RuntimeException(e);
+            }}
+        }}
+        return Objects.equals(a, b);
+    }}
+
+"""
+
+
 def _tuple_arities(ty: PyType | None) -> set[int]:
     if ty is None:
         return set()
@@ -300,8 +334,11 @@ class Java(Language):
             return f"assert(Math.abs({lhs} - {rhs}) < {FLOAT_TOLERANCE!r});"
         if ty is not None and ty.name in ("int", "bool"):
             return f"assert({lhs} == {rhs});"
+        if ty is not None and ty.contains("float"):
+            return f"assert(__same({lhs}, {rhs}));"
         return f"assert({lhs}.equals({rhs}));"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"    {a}".replace(_CALL, entry_point) for a in assertions)
-        return f"    }}\n    public static void main(String[] args) {{\n{body}\n    }}\n\n}}\n"
+        helper = SAME_HELPER if "__same(" in body else ""
+        return f"    }}\n{helper}    public static void main(String[] args) {{\n{body}\n    }}\n\n}}\n"

@@ -116,6 +116,17 @@ JULIA_BASE = frozenset(
     ]
 )
 
+# Deep equality with floats compared within FLOAT_TOLERANCE, as a scalar float is; defined before the
+# `@testset` only when an assertion calls it.
+_SAME_HELPER = f"""\
+__same(a::AbstractFloat, b::AbstractFloat) = isapprox(a, b; atol = {FLOAT_TOLERANCE!r})
+__same(a::Union{{AbstractVector,Tuple}}, b::Union{{AbstractVector,Tuple}}) =
+    length(a) == length(b) && all(__same(x, y) for (x, y) in zip(a, b))
+__same(a::AbstractDict, b::AbstractDict) = keys(a) == keys(b) && all(__same(a[k], b[k]) for k in keys(a))
+__same(a, b) = a == b
+
+"""
+
 
 class Julia(Language):
     name = "julia"
@@ -256,11 +267,21 @@ class Julia(Language):
     def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
         if inexact or (ty is not None and ty.name == "float"):
             return f"@test(isapprox({lhs}, {rhs}; atol = {FLOAT_TOLERANCE!r}))"
+        if ty is not None and _float_inside(ty):
+            return f"@test(__same({lhs}, {rhs}))"
         return f"@test({lhs} == {rhs})"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"\t{a}" for a in assertions)
-        return f"\nusing Test\n\n@testset begin\n\ncandidate = {entry_point};\n{body}\nend\n"
+        helper = _SAME_HELPER if "__same(" in body else ""
+        return f"\nusing Test\n\n{helper}@testset begin\n\ncandidate = {entry_point};\n{body}\nend\n"
+
+
+def _float_inside(ty: PyType) -> bool:
+    """Whether a float sits inside a container of `ty` (a Union's members are looked into, not counted)."""
+    if ty.name == "Union":
+        return any(_float_inside(a) for a in ty.args)
+    return any(a.contains("float") for a in ty.args)
 
 
 def _docstring_safe(line: str) -> str:

@@ -256,11 +256,33 @@ class OCaml(Language):
     def assertion(self, lhs: str, rhs: str, expected: object, ty: PyType | None, inexact: bool) -> str:
         if inexact or (ty is not None and ty.name == "float"):
             return f"assert (Float.abs (({lhs}) -. {rhs}) < {FLOAT_TOLERANCE!r});"
+        if ty is not None and ty.contains("float"):  # floats inside a container: a type-directed comparator
+            return f"assert ({_equality(ty)} ({lhs}) {rhs});"
         return f"assert (({lhs}) = {rhs});"
 
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         body = "\n".join(f"  {a}" for a in assertions)
         return f"\nlet assertions =\n  let candidate = {entry_point} in\n{body}\n  ()\n"
+
+
+def _equality(ty: PyType) -> str:
+    """An OCaml function comparing two values of `ty`: floats within FLOAT_TOLERANCE, the rest with `=`."""
+    if ty.name == "float":
+        return f"(fun a b -> Float.abs (a -. b) < {FLOAT_TOLERANCE!r})"
+    if not ty.contains("float"):
+        return "( = )"
+    if ty.name == "list" or (ty.name == "tuple" and ty.variadic):
+        return f"(List.equal {_equality(ty.args[0])})"
+    if ty.name == "tuple":
+        a = ", ".join(f"a{i}" for i in range(len(ty.args)))
+        b = ", ".join(f"b{i}" for i in range(len(ty.args)))
+        both = " && ".join(f"{_equality(t)} a{i} b{i}" for i, t in enumerate(ty.args))
+        return f"(fun ({a}) ({b}) -> {both})"
+    if ty.name == "dict":  # an association list of (key, value) pairs
+        return f"(List.equal {_equality(PyType('tuple', ty.args))})"
+    if ty.name == "Optional":
+        return f"(Option.equal {_equality(ty.args[0])})"
+    return "( = )"
 
 
 def _comment_safe(line: str) -> str:

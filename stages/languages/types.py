@@ -51,6 +51,10 @@ class PyType:
         inner = ", ".join(map(str, self.args)) + (", ..." if self.variadic else "")
         return f"{self.name}[{inner}]"
 
+    def contains(self, name: str) -> bool:
+        """Whether this type, or any type inside it, is `name`."""
+        return self.name == name or any(a.contains(name) for a in self.args)
+
     @property
     def optional(self) -> bool:
         return self.name == "Optional" or (self.name == "Union" and NONE in self.args)
