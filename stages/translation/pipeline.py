@@ -99,6 +99,30 @@ def build_tasks(
     return tasks, parents
 
 
+def satisfiable(
+    lang: Language,
+    tasks: list[TranslationTask],
+    parents: list[dict[str, Any]],
+    settings: LanguageSettings,
+    executor: ProgramRunner,
+    run: Any,
+    funnel: Funnel,
+) -> tuple[list[TranslationTask], list[dict[str, Any]]]:
+    """The tasks whose compiled tests the oracle passes. Model-written asserts that no program can pass (two that
+    ask one call for different values, a harness that does not type-check) would reject every translation at
+    the cost of its draws: those functions are dropped as `oracle_failed` before any is drawn."""
+    items = [{"language": lang.name, "program": task.oracle, "wall_s": settings.wall_s} for task in tasks]
+    passed = [result["status"] == "OK" for result in executor.map(run, items, cache="translate.run")]
+    failed = [task.name for task, ok in zip(tasks, passed, strict=True) if not ok]
+    if failed:
+        log.warning("%s: %d function(s) whose tests no program passes: %s", lang.name, len(failed), failed)
+        dropped = {**funnel.extra.get("functions_dropped", {}), "oracle_failed": len(failed)}
+        funnel.note("functions_dropped", dict(sorted(dropped.items())))
+    funnel.note("oracle_failed", len(failed))
+    keep = [i for i, ok in enumerate(passed) if ok]
+    return [tasks[i] for i in keep], [parents[i] for i in keep]
+
+
 def translate(
     lang: Language,
     functions: Sequence[dict[str, Any]],
@@ -112,6 +136,7 @@ def translate(
     tasks, parents = build_tasks(lang, functions, settings, funnel)
     # Each worker builds the sandbox once from these params; they are part of every cached verdict's key.
     run = functools.partial(run_program, sandbox=dataclasses.asdict(sandbox))
+    tasks, parents = satisfiable(lang, tasks, parents, settings, executor, run, funnel)
     statuses: Counter[str] = Counter()
 
     def draw(active: list[int], first: int, count: int) -> list[list[Sample]]:

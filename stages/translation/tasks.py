@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from stages.languages.base import Language, Param, Signature, Untranslatable
+from stages.languages.benchmark import CompiledProblem
+from stages.languages.oracle import oracle_program
 from stages.languages.translate import (
     CANDIDATE,
     ParsedPrompt,
@@ -47,6 +49,9 @@ class TranslationTask:
     tests: str  # the compiled harness appended after prompt + completion
     tests_kept: tuple[str, ...]  # the Python asserts the harness checks
     tests_dropped: tuple[tuple[str, str], ...]  # (Python assert, reason) for each one left out
+    # The oracle: the header + a lookup-table body (each test's arguments -> its expected value) + the tests. It
+    # passes unless no program could (`stages/languages/oracle.py`).
+    oracle: str = ""
 
     def program(self, completion: str) -> str:
         """The program a candidate runs as: prompt + completion + "\\n" + tests (MultiPL-E's layout)."""
@@ -162,14 +167,19 @@ def build_task(
         prompt = clean
     dropped = [(text, "assert_does_not_parse") for text in broken]
     dropped += [(d.source, d.reason) for d in compiled.dropped]
+    header = lang.prompt(sig, [])
+    lookup = CompiledProblem(
+        {"prompt": header, "tests": compiled.text}, len(compiled.kept), [], sig, compiled.kept
+    )
     return TranslationTask(
         function_id=row["id"],
         name=name,
         language=lang.name,
         prompt=prompt,
         clean_prompt=clean,
-        header=lang.prompt(sig, []),
+        header=header,
         tests=compiled.text,
         tests_kept=tuple(case.source for case in compiled.kept),
         tests_dropped=tuple(dropped),
+        oracle=oracle_program(lang, lookup),
     )

@@ -98,3 +98,41 @@ def test_installed_runtime_reports_its_version():
     probe = check_runtime(languages.get("lua"), SANDBOX)
     assert probe["status"] == "OK"
     assert "Lua 5.4" in probe["versions"]["lua5.4"]
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_the_oracle_passes_each_languages_compiled_tests(name):
+    runtime(name)
+    task = build_task(languages.get(name), ROW)
+    item = {"language": name, "program": task.oracle, "wall_s": 15.0}
+    assert run_program(item, dataclasses.asdict(SANDBOX))["status"] == "OK", task.oracle
+
+
+class InProcess:
+    """An executor's `map`, in this process."""
+
+    def map(self, fn, items, *, cache=None):
+        return [fn(item) for item in items]
+
+
+def test_a_function_whose_tests_no_program_passes_is_dropped_before_any_draw(tmp_path):
+    import functools
+
+    from stages.records import Funnel
+    from stages.translation.pipeline import satisfiable
+
+    lang = runtime("lua")
+    good = build_task(lang, ROW)
+    # a harness no completion can pass: it raises where LuaUnit would report
+    unsatisfiable = good.oracle.replace("os.exit(lu.LuaUnit.run())", "error('no program passes this')")
+    assert unsatisfiable != good.oracle
+    bad = dataclasses.replace(good, name="never", oracle=unsatisfiable)
+    settings = type("Settings", (), {"wall_s": 15.0})()
+    funnel = Funnel("translate-lua", tmp_path / "funnel.json")
+    run = functools.partial(run_program, sandbox=dataclasses.asdict(SANDBOX))
+    tasks, parents = satisfiable(
+        lang, [good, bad], [ROW, {"id": "never"}], settings, InProcess(), run, funnel
+    )
+    assert tasks == [good] and parents == [ROW]
+    assert funnel.extra["oracle_failed"] == 1
+    assert funnel.extra["functions_dropped"]["oracle_failed"] == 1
