@@ -30,7 +30,7 @@ def rows(path: Path) -> list[dict[str, object]]:
 
 def test_humaneval_in_every_language(tmp_path: Path) -> None:
     out = tmp_path / "bench"
-    funnel = build(BenchmarkParams(out_dir=str(out)), tmp_path / "funnel.json")
+    funnel = build(BenchmarkParams(out_dir=str(out), oracle=False), tmp_path / "funnel.json")
     metrics = json.loads((tmp_path / "funnel.json").read_text())
     assert metrics["problems"] == {"python": 164, "lua": 161, "racket": 161, "r": 161}  # MultiPL-E: 161 each
     assert sorted(p.name for p in out.iterdir()) == ["lua.jsonl", "python.jsonl", "r.jsonl", "racket.jsonl"]
@@ -57,7 +57,7 @@ def test_humaneval_in_every_language(tmp_path: Path) -> None:
 
 
 def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
-    params = BenchmarkParams(out_dir=str(tmp_path / "b"), languages=("racket",))
+    params = BenchmarkParams(out_dir=str(tmp_path / "b"), languages=("racket",), oracle=False)
     build(params, tmp_path / "f.json")
     first = (tmp_path / "b" / "racket.jsonl").read_bytes()
     build(params, tmp_path / "f.json")
@@ -82,7 +82,7 @@ def test_mbpp_from_a_local_file(tmp_path: Path) -> None:
     source = tmp_path / "mbpp.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in MBPP))
     params = BenchmarkParams(
-        source="mbpp", path=str(source), out_dir=str(tmp_path / "b"), languages=("python", "r")
+        source="mbpp", path=str(source), out_dir=str(tmp_path / "b"), languages=("python", "r"), oracle=False
     )
     build(params, tmp_path / "f.json")
     metrics = json.loads((tmp_path / "f.json").read_text())
@@ -116,7 +116,7 @@ def test_multipl_e_prompt_files_are_loaded_as_they_are(tmp_path: Path) -> None:
     (published / "humaneval-lua-reworded.jsonl").write_text(json.dumps(row) + "\n")
     (published / "humaneval-jl-reworded.jsonl").write_text(json.dumps({**row, "language": "jl"}) + "\n")
     params = BenchmarkParams(
-        source="multipl-e", path=str(published), out_dir=str(tmp_path / "b"), languages=("lua",)
+        source="multipl-e", path=str(published), out_dir=str(tmp_path / "b"), languages=("lua",), oracle=False
     )
     build(params, tmp_path / "f.json")
     (loaded,) = rows(tmp_path / "b" / "lua.jsonl")
@@ -129,7 +129,7 @@ def test_malformed_published_row_names_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "p.jsonl"
     bad.write_text(json.dumps({"name": "x", "language": "lua"}) + "\n")
     params = BenchmarkParams(
-        source="multipl-e", path=str(bad), out_dir=str(tmp_path / "b"), languages=("lua",)
+        source="multipl-e", path=str(bad), out_dir=str(tmp_path / "b"), languages=("lua",), oracle=False
     )
     with pytest.raises(
         BenchmarkSourceError, match=r"p.jsonl: row 1: MultiPL-E row lacks prompt, tests, stop_tokens"

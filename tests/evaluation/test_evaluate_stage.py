@@ -26,7 +26,9 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def benchmark(tmp_path: Path, languages: tuple[str, ...], **source: str) -> Path:
     out = tmp_path / "benchmark"
-    params = BenchmarkParams(out_dir=str(out), languages=languages, funnel=str(tmp_path / "f.json"), **source)
+    params = BenchmarkParams(
+        out_dir=str(out), languages=languages, funnel=str(tmp_path / "f.json"), **source, oracle=False
+    )
     build_benchmark(params, Context())
     return out
 
