@@ -49,6 +49,18 @@ def rows_of(path: Path) -> dict[str, dict]:
     return {r["name"]: r for r in map(json.loads, path.read_text().splitlines())}
 
 
+STRLEN = "HumanEval_23_strlen"
+
+
+def strlen_completions(tmp_path: Path) -> tuple[Path, dict[str, dict], Path]:
+    """A Python benchmark, its rows, and a MultiPL-E completion file for HumanEval/23: one right, one wrong."""
+    require_runtime("python")
+    bench = benchmark(tmp_path, ("python",))
+    rows = rows_of(bench / "python.jsonl")
+    folder = completion_files(tmp_path / "c", rows, {STRLEN: ["    return len(string)\n", "    return 0\n"]})
+    return bench, rows, folder
+
+
 def evaluate(tmp_path: Path, bench: Path, name: str, entry: EvalRun, llm: LLMParams | None = None) -> dict:
     params = EvaluateParams(
         runs={name: entry},
@@ -97,11 +109,8 @@ def test_hand_made_completions_give_the_exact_pass_at_k(tmp_path: Path, language
 
 @pytest.mark.runtime
 def test_export_matches_the_golden_multipl_e_files(tmp_path: Path) -> None:
-    require_runtime("python")
-    bench = benchmark(tmp_path, ("python",))
-    rows = rows_of(bench / "python.jsonl")
-    name = "HumanEval_23_strlen"
-    folder = completion_files(tmp_path / "c", rows, {name: ["    return len(string)\n", "    return 0\n"]})
+    bench, rows, folder = strlen_completions(tmp_path)
+    name = STRLEN
     evaluate(tmp_path, bench, "golden", EvalRun(model=str(folder), language="python", source="completions"))
     from stages.records.io import read_rows
 
@@ -243,11 +252,8 @@ def test_score_dir_runs_each_files_own_program_and_then_reads_its_results(tmp_pa
     from stages.evaluation.multipl_e import read_gz, score_dir
     from stages.sandbox import SandboxParams
 
-    require_runtime("python")
-    bench = benchmark(tmp_path, ("python",))
-    rows = rows_of(bench / "python.jsonl")
-    name = "HumanEval_23_strlen"
-    folder = completion_files(tmp_path / "c", rows, {name: ["    return len(string)\n", "    return 0\n"]})
+    bench, rows, folder = strlen_completions(tmp_path)
+    name = STRLEN
     sandbox = dataclasses.asdict(SandboxParams())
     scored = score_dir(folder, sandbox)
     assert [r["status"] for r in scored] == ["OK", "AssertionError"]
