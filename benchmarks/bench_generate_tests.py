@@ -131,10 +131,10 @@ def main() -> None:
     )
     record = ROOT / "logs/generation/generate_tests.json"
     if record.exists():
-        from stages.params import load_section
+        from stages.catalog import load_section
 
         stats = json.loads(record.read_text())["stats"]
-        n = load_section("generate_tests", path=ROOT / "params.yaml").n
+        n = load_section("generate_tests", ROOT / "params.yaml").n
         if stats.get("generated") and stats.get("seconds"):
             samples_per_s = stats["generated"] / stats["seconds"]
             print(

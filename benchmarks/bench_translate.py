@@ -123,10 +123,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
 
     from stages import languages
+    from stages.catalog import load_section
     from stages.common import CommonParams
     from stages.executors import make_executor
     from stages.llm import LLMParams, make_generator
-    from stages.params import build, load_section
+    from stages.params import build
     from stages.sandbox import SandboxParams
     from stages.translate import TranslateParams
     from stages.translation.pipeline import translate

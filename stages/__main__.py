@@ -50,10 +50,10 @@ def _lineage(args: argparse.Namespace) -> int:
 
 
 def _trace_run(run: str, args: argparse.Namespace) -> str:
+    from stages.catalog import load_section
     from stages.experiments.lineage import trace_run
-    from stages.params import load_section
 
-    training = load_section("training", path=args.params)
+    training = load_section("training", args.params)
     model = Path(json.loads((Path(args.eval) / f"{run}.json").read_text()).get("model", "")).name
     experiment = training.experiments.get(model)
     sources = [dataclasses.asdict(s) for s in experiment.data] if experiment else None
@@ -68,7 +68,8 @@ def _decontamination(args: argparse.Namespace) -> int:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from stages.params import ParamsError, load_all
+    from stages.catalog import load_all
+    from stages.params import ParamsError
 
     try:
         sections = load_all(args.file)
@@ -138,14 +139,15 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from stages.catalog import load_section
     from stages.evaluate import EvaluateParams
     from stages.evaluation.modes import MODES
     from stages.evaluation.multipl_e import export
-    from stages.params import ParamsError, load_section
+    from stages.params import ParamsError
     from stages.records.io import read_jsonl, read_rows
 
     try:
-        params: EvaluateParams = load_section("evaluate", path=args.params)
+        params: EvaluateParams = load_section("evaluate", args.params)
         run = params.run(args.run)
     except ParamsError as exc:
         print(exc, file=sys.stderr)

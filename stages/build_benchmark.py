@@ -30,7 +30,7 @@ from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
 from stages.params import ParamsError, check_choice
 from stages.records import Funnel, Source, new_row
 from stages.records.io import atomic_dir
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -217,10 +217,3 @@ def _write_outputs(out_dir: Path, rows: dict[str, list[dict[str, Any]]]) -> None
         for name, lang_rows in rows.items():
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in lang_rows)
             (tmp / f"{name}.jsonl").write_text(text, encoding="utf-8")
-
-
-main = stage_main("benchmark", run)
-
-
-if __name__ == "__main__":
-    main()

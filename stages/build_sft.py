@@ -18,7 +18,7 @@ from typing import Any
 
 from stages.records import Funnel, write_rows
 from stages.records.io import atomic_dir, write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 from stages.training.config import SFTStage
 from stages.training.dataset import (
     EMPTY_SOURCES,
@@ -111,10 +111,3 @@ def run(params: SFTStage, ctx: Context, name: str) -> Funnel:
     if skipped:
         log.warning("build_sft@%s: skipped (%s): train@%s will skip too", name, skipped, name)
     return funnel
-
-
-main = stage_main("training", run, argument="experiment", view="sft_stage")
-
-
-if __name__ == "__main__":
-    main()

@@ -24,7 +24,7 @@ from stages.codem.published import FILES as PUBLISHED_FILES
 from stages.codem.published import PublishedParams, published_rows
 from stages.params import ParamsError, check_choice
 from stages.records import Funnel, read_rows, write_rows
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 STAGE = "codem_data"
@@ -102,10 +102,3 @@ def run(params: CodemParams, ctx: Context, language: str) -> Funnel:
     if not rows:
         log.warning("codem_data@%s: no rows (experiments on it will be skipped as empty_sources)", language)
     return funnel
-
-
-main = stage_main("codem", run, argument="language")
-
-
-if __name__ == "__main__":
-    main()

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.params import check_choice, check_range
+from stages.checks import check_choice, check_range
 
 CACHE_ENV = "POLYFORGE_CACHE"
 
@@ -55,22 +55,19 @@ def cache_root(configured: str = "") -> Path:
     return (base / "polyforge").resolve()
 
 
-def code_version(*packages: str) -> str:
-    """A digest of the Python sources of `packages` (e.g. "stages.sandbox"): part of the name of a result cache,
-    so results computed by older code are never reused after that code changes (DVC reruns the stage; this keeps
-    the stage's own cache honest too)."""
+def code_version(*modules: str, root: Path | None = None) -> str:
+    """A digest of the code `modules` run (e.g. "stages.evaluate"): every file of their static import closure
+    (stages/code_deps.py), the same closure dvc.yaml's code deps cover. Part of the name of a result cache, so
+    results computed by older code are never reused after that code changes (DVC reruns the stage; this keeps
+    the stage's own cache honest too), and results survive edits to code the stage does not run."""
     import hashlib
-    import importlib.util
 
+    from stages.code_deps import ROOT, closure
+
+    root = root or ROOT
     digest = hashlib.sha256()
-    for package in sorted(packages):
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.origin is None:
-            raise ModuleNotFoundError(f"code_version: no module {package!r}")
-        origin = Path(spec.origin)
-        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-        for path in files:
-            digest.update(path.relative_to(origin.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in closure(*modules, root=root):
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from stages.decont.core import Decontaminator, DecontConfig, DecontReport
 from stages.params import ParamsError
 from stages.records import Funnel, read_rows, write_rows
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,3 @@ def run(params: DecontParams, ctx: Context) -> Funnel:
     funnel.note("benchmarks", decontaminator.summary()["benchmarks"])
     report.write(params.report)
     return funnel
-
-
-main = stage_main("decontaminate", run)
-
-
-if __name__ == "__main__":
-    main()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.records.io import write_json, write_text
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 STAGE = "eval_report"
@@ -180,10 +180,3 @@ def experiments_report(params: EvalReportParams) -> None:
     figures.draw_transfer(matrix, corrs, Path(params.transfer_figure))
     figures.draw_passk(runs, Path(params.passk_figure))
     figures.draw_before_after(runs, params.before_after_prefix, Path(params.before_after_figure))
-
-
-main = stage_main(STAGE, run)
-
-
-if __name__ == "__main__":
-    main()

@@ -30,7 +30,7 @@ from stages.evaluation.prompts import FORMATS, TEMPLATES, UNDECODABLE
 from stages.params import ParamsError, check_choice, check_range
 from stages.records import Funnel, child_row, write_rows
 from stages.records.io import read_jsonl, sha256_file, write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 STAGE = "evaluate"
@@ -284,7 +284,7 @@ def run(params: EvaluateParams, ctx: Context, name: str) -> list[Funnel]:
     started = time.perf_counter()
     with make_executor(ctx.common) as executor:
         runner = functools.partial(run_program, sandbox=dataclasses.asdict(ctx.sandbox))
-        cache = f"evaluate-{code_version('stages.sandbox', 'stages.languages', 'stages.evaluation')}"
+        cache = f"evaluate-{code_version('stages.evaluate')}"
         results = iter(list(executor.map(runner, items, cache=cache)))
     execution_s = time.perf_counter() - started
 
@@ -336,10 +336,3 @@ def run(params: EvaluateParams, ctx: Context, name: str) -> list[Funnel]:
         metrics["statuses"],
     )
     return []
-
-
-main = stage_main(STAGE, run, argument="run")
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,7 @@ from stages.extract.dedup import DedupParams
 from stages.extract.filters import FilterParams
 from stages.extract.sources import SourceParams, iter_source, python_identity
 from stages.records import Funnel, write_rows
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,3 @@ def run(params: ExtractParams, ctx: Context) -> tuple[Funnel, Funnel]:
         log.warning("no function passed the filters: check extract.source and extract.filters")
     log.info("%d functions from %d files into %s", functions.rows_out, files.rows_out, params.out_dir)
     return functions, files
-
-
-main = stage_main("extract", run)
-
-
-if __name__ == "__main__":
-    main()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from stages.extract.instructions import CodeAlpacaParams, codealpaca_rows, deduplicated, docstring_rows
 from stages.records import Funnel, write_rows
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,3 @@ def run(params: InstructionParams, ctx: Context) -> Funnel:
         log.warning("no instruction rows: enable instructions.codealpaca or instructions.from_functions")
     log.info("%d instruction rows into %s", funnel.rows_out, params.out_dir)
     return funnel
-
-
-main = stage_main("instructions", run)
-
-
-if __name__ == "__main__":
-    main()

@@ -22,7 +22,7 @@ from stages.llm import Sampling
 from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 from stages.testgen.asserts import parse_asserts
 from stages.testgen.check import check_function, prelude_of
 from stages.testgen.prompt import completion_text, prompt_for
@@ -230,7 +230,7 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
     # Each worker builds the sandbox once from these params; they are part of every cached verdict's key.
     judge = functools.partial(check_function, sandbox=dataclasses.asdict(ctx.sandbox))
     with make_executor(ctx.common) as executor:
-        cache = f"generate_tests.check-{code_version('stages.testgen', 'stages.sandbox', 'stages.languages.types')}"
+        cache = f"generate_tests.check-{code_version('stages.generate_tests')}"
         checked = iter(list(executor.map(judge, todo, cache=cache)))
     results = [next(checked) if item is not None else None for item in items]
 
@@ -257,10 +257,3 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
         params.mutation_min,
     )
     return funnel
-
-
-main = stage_main(STAGE, run)
-
-
-if __name__ == "__main__":
-    main()

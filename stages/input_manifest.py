@@ -15,16 +15,19 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from stages.decont.benchmarks import BenchmarkSources
 from stages.decont.benchmarks import fingerprint as benchmark_fingerprint
 from stages.environment import runtime_manifest
+from stages.extract.instructions import CodeAlpacaParams
 from stages.extract.sources import SourceParams, expand_globs, local_files, python_identity
-from stages.params import load_section
+from stages.params import build, read_yaml
 from stages.records.io import sha256_file, write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,7 @@ def source_manifest(params: SourceParams) -> dict[str, Any]:
     return manifest
 
 
-def instructions_manifest(params: Any) -> dict[str, Any]:
-    alpaca = params.codealpaca
+def instructions_manifest(alpaca: CodeAlpacaParams) -> dict[str, Any]:
     manifest: dict[str, Any] = {"codealpaca": alpaca.source}
     if alpaca.source == "local" and Path(alpaca.path).is_file():
         manifest["path"] = alpaca.path
@@ -83,12 +85,20 @@ def instructions_manifest(params: Any) -> dict[str, Any]:
     return manifest
 
 
+def consumer(cls: type[T], section: str, key: str) -> T:
+    """The part of another stage's section that names its inputs, read from params.yaml with that part's own
+    class (a stage module never imports another stage module)."""
+    return build(cls, (read_yaml().get(section) or {}).get(key), f"{section}.{key}")
+
+
 def run(params: ManifestParams, ctx: Context) -> list:
     """Write the fingerprints; they drop nothing, so there is no funnel."""
     manifests = {
-        "extract.json": source_manifest(load_section("extract").source),
-        "instructions.json": instructions_manifest(load_section("instructions")),
-        "decontaminate.json": {"benchmarks": benchmark_fingerprint(load_section("decontaminate").benchmarks)},
+        "extract.json": source_manifest(consumer(SourceParams, "extract", "source")),
+        "instructions.json": instructions_manifest(consumer(CodeAlpacaParams, "instructions", "codealpaca")),
+        "decontaminate.json": {
+            "benchmarks": benchmark_fingerprint(consumer(BenchmarkSources, "decontaminate", "benchmarks"))
+        },
         # package versions and torch's CPU kernels: a dependency of every stage whose outputs they decide
         "runtime.json": runtime_manifest(ctx.llm),
     }
@@ -96,10 +106,3 @@ def run(params: ManifestParams, ctx: Context) -> list:
         write_json(Path(params.out_dir) / name, manifest)
     log.info("input manifests %s written to %s", ", ".join(manifests), params.out_dir)
     return []
-
-
-main = stage_main("input_manifest", run)
-
-
-if __name__ == "__main__":
-    main()

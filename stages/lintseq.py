@@ -31,7 +31,7 @@ from stages.editseq.linters import PYTHON_LINTERS
 from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 STAGE = "lintseq"
@@ -120,7 +120,7 @@ def run(params: LintSeqParams, ctx: Context) -> Funnel:
     }
     pairs = list(programs(params))
     with make_executor(ctx.common) as executor:
-        cache = f"lintseq-{code_version('stages.editseq')}"
+        cache = f"lintseq-{code_version('stages.lintseq')}"
         results = list(
             executor.map(functools.partial(encode, settings=settings), [i for _, i in pairs], cache=cache)
         )
@@ -154,10 +154,3 @@ def run(params: LintSeqParams, ctx: Context) -> Funnel:
     write_json(params.plot, [{"edits": k, "sequences": n} for k, n in sorted(edits.items())])
     log.info("%d programs -> %d edit sequences in %s", funnel.rows_out, written, params.out_dir)
     return funnel
-
-
-main = stage_main(STAGE, run)
-
-
-if __name__ == "__main__":
-    main()

@@ -3,6 +3,8 @@
 Every stage owns one section of `params.yaml`, mirrored by a frozen dataclass that documents each field once.
 The loader here is the only place that turns YAML into those dataclasses: an unknown or mistyped key fails
 fast and names the known ones, wrong types and out-of-range values fail with the offending value.
+
+It imports no stage: a section's dataclass is passed in (`stages.catalog` finds one by section name).
 """
 
 from __future__ import annotations
@@ -18,42 +20,21 @@ from typing import Any, TypeVar
 
 import yaml
 
-from stages.registry import Registry
+from stages.checks import ParamsError, check_choice, check_range
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "ParamsError",
+    "build",
+    "check_choice",
+    "check_range",
+    "load_section",
+    "read_yaml",
+]
 
 T = TypeVar("T")
 
 DEFAULT_PARAMS = Path("params.yaml")
-
-
-class ParamsError(ValueError):
-    """A params file or section is malformed: the message names the key, the value and what is allowed."""
-
-
-# section name -> "module:Class". Explicit, so a reader sees every section in one place and the paper-scale
-# preset can be validated section by section. An unknown name raises ParamsError.
-SECTIONS: Registry[type] = Registry(
-    "params section",
-    {
-        "common": "stages.common:CommonParams",
-        "model": "stages.prepare_model:ModelParams",
-        "input_manifest": "stages.input_manifest:ManifestParams",
-        "sandbox": "stages.sandbox.limits:SandboxParams",
-        "llm": "stages.llm.config:LLMParams",
-        "extract": "stages.extract_functions:ExtractParams",
-        "instructions": "stages.extract_instructions:InstructionParams",
-        "decontaminate": "stages.decontaminate:DecontParams",
-        "benchmark": "stages.build_benchmark:BenchmarkParams",
-        "generate_tests": "stages.generate_tests:GenerateTestsParams",
-        "translate": "stages.translate:TranslateParams",
-        "lintseq": "stages.lintseq:LintSeqParams",
-        "codem": "stages.codem_data:CodemParams",
-        "training": "stages.training.config:TrainingParams",
-        "evaluate": "stages.evaluate:EvaluateParams",
-        "eval_report": "stages.eval_report:EvalReportParams",
-        "report": "stages.report:ReportParams",
-    },
-    error=ParamsError,
-)
 
 
 def read_yaml(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
@@ -66,28 +47,12 @@ def read_yaml(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
     return data
 
 
-def section_class(name: str) -> type:
-    return SECTIONS.load(name)
-
-
-def load_section(name: str, cls: type[T] | None = None, path: str | os.PathLike[str] = DEFAULT_PARAMS) -> T:
-    """Read section `name` of the params file at `path` into `cls` (default: the registered class)."""
-    cls = cls or section_class(name)
+def load_section(name: str, cls: type[T], path: str | os.PathLike[str] = DEFAULT_PARAMS) -> T:
+    """Read section `name` of the params file at `path` into dataclass `cls`."""
     data = read_yaml(path)
     if name not in data:
         raise ParamsError(f"params file {path} has no section {name!r}; it has: {', '.join(sorted(data))}")
     return build(cls, data[name], where=name)
-
-
-def load_all(path: str | os.PathLike[str] = DEFAULT_PARAMS) -> dict[str, Any]:
-    """Validate every section of a params file; unknown sections fail like unknown keys."""
-    data = read_yaml(path)
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise ParamsError(
-            f"{path}: unknown section(s) {', '.join(unknown)}; known sections: {', '.join(sorted(SECTIONS))}"
-        )
-    return {name: build(section_class(name), data[name], where=name) for name in data}
 
 
 @functools.cache
@@ -166,18 +131,3 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ParamsError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
         return value
     return value
-
-
-# --- checks used by the dataclasses' __post_init__ -------------------------------------------------------
-
-
-def check_range(where: str, value: float, lo: float | None = None, hi: float | None = None) -> None:
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        bounds = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
-        raise ParamsError(f"{where}: {value!r} is outside {bounds}")
-
-
-def check_choice(where: str, value: Any, choices: typing.Iterable[Any]) -> None:
-    choices = list(choices)
-    if value not in choices:
-        raise ParamsError(f"{where}: {value!r} is not one of {', '.join(map(repr, choices))}")

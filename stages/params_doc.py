@@ -10,7 +10,7 @@ import dataclasses
 import inspect
 import re
 
-from stages.params import SECTIONS, section_class
+from stages.catalog import SECTIONS, section_class
 
 BEGIN, END = "<!-- PARAMS:BEGIN -->", "<!-- PARAMS:END -->"
 FIELD = re.compile(r"^\s*(\w+)\s*:\s*[^=]+?(?:=.*)?$")

@@ -20,7 +20,7 @@ from typing import Any
 from stages.llm.identity import IDENTITY_FILE
 from stages.params import ParamsError, check_choice
 from stages.records.io import atomic_dir, sha256_file, write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +157,3 @@ def run(params: ModelParams, ctx: Context, name: str) -> list:
     identity = materialise(params.spec(name), out_dir)
     log.info("prepared %s in %s (%s parameters)", identity["name"], out_dir, f"{identity['parameters']:,}")
     return []
-
-
-main = stage_main("model", run, argument="name")
-
-
-if __name__ == "__main__":
-    main()

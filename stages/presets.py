@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from stages.params import ParamsError, load_all, read_yaml
+from stages.catalog import load_all
+from stages.params import ParamsError, read_yaml
 from stages.records.io import write_text
 
 

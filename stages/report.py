@@ -13,7 +13,7 @@ from typing import Any
 
 from stages.records.funnel import FUNNEL_DIR, read_funnels
 from stages.records.io import write_text
-from stages.stage import Context, stage_main
+from stages.stage import Context
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,3 @@ def run(params: ReportParams, ctx: Context) -> list:
     funnel_plot(funnels, Path(params.plot))
     log.info("funnel of %d stages -> %s, %s", len(funnels), params.plot, params.table)
     return []
-
-
-main = stage_main("report", run)
-
-
-if __name__ == "__main__":
-    main()

@@ -26,7 +26,7 @@ from typing import Any
 from stages.common import code_version
 from stages.llm.identity import IDENTITY_FILE
 from stages.records.io import atomic_dir, write_json
-from stages.stage import Context, stage_main
+from stages.stage import Context
 from stages.training.checkpoints import checkpoint_key, data_hash, latest_checkpoint
 from stages.training.config import TrainStage
 from stages.training.dataset import META_FILE
@@ -63,7 +63,7 @@ def make_job(params: TrainStage, ctx: Context, name: str) -> Job:
     if settings.launcher == "accelerate":
         launch["config"] = Path(settings.accelerate_config).read_text()
     key = checkpoint_key(
-        params.base_dir(name), digest, dataclasses.asdict(recipe), launch, code_version("stages.training")
+        params.base_dir(name), digest, dataclasses.asdict(recipe), launch, code_version("stages.train")
     )
     return Job(
         experiment=name,
@@ -117,10 +117,3 @@ def run(params: TrainStage, ctx: Context, name: str) -> list:
         log.info("launching: %s", " ".join(command))
         subprocess.run(command, check=True)
     return []
-
-
-main = stage_main("training", run, argument="experiment", view="train_stage")
-
-
-if __name__ == "__main__":
-    main()

@@ -23,12 +23,10 @@ from dataclasses import dataclass, field
 from stages import languages
 from stages.params import ParamsError, check_choice, check_range
 from stages.records import Funnel
-from stages.stage import Context, stage_main
+from stages.stage import Context
 from stages.translation.settings import LanguageOverrides, LanguageSettings, SharedTranslateParams
 
 log = logging.getLogger(__name__)
-
-SECTION = "translate"
 
 
 def multipl_t_languages(installed_only: bool = False) -> tuple[str, ...]:
@@ -104,10 +102,3 @@ def run(params: TranslateParams, ctx: Context, language: str) -> Funnel:
 
     settings = params.for_language(language)
     return run_language(settings, ctx.common, settings.shared.llm or ctx.llm, ctx.sandbox)
-
-
-main = stage_main(SECTION, run, argument="language")
-
-
-if __name__ == "__main__":
-    main()

@@ -3,8 +3,9 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 
+from stages.catalog import load_all, load_section
 from stages.common import CommonParams
-from stages.params import ParamsError, build, check_range, load_all, load_section
+from stages.params import ParamsError, build, check_range
 from stages.prepare_model import ModelParams
 
 
@@ -81,8 +82,8 @@ def test_unknown_section_is_rejected(tmp_path):
 
 
 def test_unknown_section_class_is_a_params_error_naming_the_known_sections():
-    from stages.params import SECTIONS, section_class
+    from stages.catalog import SECTIONS, section_class
 
     assert section_class("common") is CommonParams and "model" in SECTIONS
-    with pytest.raises(ParamsError, match=r"unknown params section 'modle'; known: common, model, "):
+    with pytest.raises(ParamsError, match=r"unknown params section 'modle'; known: common, llm, sandbox, model, "):
         section_class("modle")

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from stages.params import build, read_yaml, section_class
+from stages.catalog import section_class
+from stages.params import build, read_yaml
 from stages.presets import merge
 
 ROOT = Path(__file__).resolve().parents[1]

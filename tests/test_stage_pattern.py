@@ -1,13 +1,13 @@
 """Every stage follows the one pattern (stages/stage.py), and the graph, the params and the imports agree:
 
-- each dvc.yaml stage runs a module with `run` and `main`, whose params section names every path the stage
-  reads (its data deps in dvc.yaml) and writes (its outs, metrics and plots in dvc.yaml);
-- libraries never import stage modules, and no two modules import each other.
+- each dvc.yaml stage is one entry of stages/catalog.py's list, a module with `run`, whose params section names
+  every path the stage reads (its data deps in dvc.yaml) and writes (its outs, metrics and plots in dvc.yaml);
+- its `stages/` deps in dvc.yaml cover its import closure (stages/code_deps.py) and name nothing outside it;
+- libraries never import stage modules, and no module imports itself through others (no import cycle).
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
 import re
 from pathlib import Path
@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stages.params import build, read_yaml, section_class
+from stages import code_deps
+from stages.catalog import BY_NAME, STAGES, section_class
+from stages.params import build, read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -62,51 +64,56 @@ def instances() -> list[tuple[str, dict, list[str]]]:
 
 @pytest.mark.parametrize("name,stage,args", instances(), ids=[i[0] for i in instances()])
 def test_dvc_yaml_and_the_stage_params_name_the_same_paths(name, stage, args):
-    module = importlib.import_module(f"stages.{stage_module(stage)}")
-    assert callable(module.run) and callable(module.main), f"{name}: a stage module has run() and main()"
-    section = module.main.section
+    facts = BY_NAME[stage_module(stage)]
+    module = importlib.import_module(f"stages.{facts.name}")
+    assert callable(module.run), f"{name}: a stage module has run()"
+    assert facts.run == f"stages.{facts.name}:run" and name.partition("@")[0] == facts.name
+    assert bool(args) == bool(facts.argument), f"{name}: a NAME@KEY stage takes its key as its argument"
+    section = facts.section
     params = build(section_class(section), PARAMS[section], section)
-    if getattr(module.main, "view", None):  # stages sharing a section each read it through their own view
-        params = getattr(params, module.main.view)()
+    if facts.view:  # stages sharing a section each read it through their own view
+        params = getattr(params, facts.view)()
     data_deps = {d for d in paths(stage.get("deps")) if not d.startswith(("stages/", "scripts/"))}
     outs = paths(stage.get("outs")) | paths(stage.get("metrics")) | paths(stage.get("plots"))
     assert set(params.reads(*args)) == data_deps, f"{name}: dvc.yaml deps vs {section}.reads()"
     assert set(params.writes(*args)) == outs, f"{name}: dvc.yaml outs vs {section}.writes()"
 
 
-def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of `tree` except those under `if TYPE_CHECKING:` (imports for annotations only: no runtime
-    edge, so no circle)."""
-    out: list[ast.AST] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
-            stack.extend(node.orelse)
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return out
-
-
 def module_imports() -> dict[str, set[str]]:
-    """Every module under stages/ -> the stages modules it imports at run time (at any depth of its code)."""
-    modules = {
-        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
-        for p in (ROOT / "stages").rglob("*.py")
+    """Every module under stages/ -> the stages modules it imports at run time (at any depth of its code,
+    registry strings included), leaving out the packages above it (importing a package's submodule runs the
+    package's `__init__`, which may import that submodule: that is not a cycle)."""
+    return {
+        name: {m for m in imports if not name.startswith(f"{m}.")}
+        for name, imports in code_deps.import_graph(ROOT).items()
     }
-    graph: dict[str, set[str]] = {}
-    for name, path in modules.items():
-        found: set[str] = set()
-        for node in runtime_nodes(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                found |= {a.name for a in node.names if a.name.startswith("stages")}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("stages"):
-                for alias in node.names:
-                    child = f"{node.module}.{alias.name}"
-                    found.add(child if child in modules else node.module)
-        graph[name] = {m for m in found if m in modules and m != name}
-    return graph
+
+
+def test_the_graph_runs_every_stage_of_the_list_and_only_those():
+    graph = [stage_module(s.get("do", s)) for s in GRAPH.values()]
+    assert sorted(graph) == sorted(s.name for s in STAGES), "dvc.yaml stages vs stages/catalog.py STAGES"
+    assert list(GRAPH) == graph, "a dvc.yaml stage is named after the module it runs"
+
+
+def test_the_readme_stage_table_lists_the_stages_in_order():
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| stage | reads | writes | what it does |") :].split("\n\n")[0]
+    rows = [re.match(r"\| `([\w@A-Z]+)`", line) for line in table.splitlines()[2:]]
+    names = [m.group(1) for m in rows if m]
+    assert [n.partition("@")[0] for n in names] == [s.name for s in STAGES], "README stage table vs STAGES"
+    for row, stage in zip(names, STAGES, strict=True):
+        assert ("@" in row) == bool(stage.argument), f"README: {row} vs the stage's argument {stage.argument}"
+
+
+@pytest.mark.parametrize("name", list(GRAPH))
+def test_dvc_yaml_code_deps_cover_the_stage_import_closure(name):
+    stage = GRAPH[name].get("do", GRAPH[name])
+    deps = [d for d in paths(stage.get("deps")) if d.startswith("stages/")]
+    missing, extra = code_deps.coverage(deps, code_deps.closure(f"stages.{stage_module(stage)}", root=ROOT))
+    assert (missing, extra) == ([], []), (
+        f"{name}: dvc.yaml code deps miss {missing} and name {extra} outside its import closure; "
+        "refresh them: .venv/bin/python -m stages.code_deps"
+    )
 
 
 def test_libraries_never_import_stage_modules():
@@ -115,19 +122,29 @@ def test_libraries_never_import_stage_modules():
     wrong = {
         (module, imported)
         for module, imports in graph.items()
-        if module not in stage_modules and module != "stages.__main__"
+        if module not in stage_modules and module not in ("stages.__main__", "stages.catalog")
         for imported in imports & stage_modules
     }
     assert wrong == set(), f"library -> stage module imports: {sorted(wrong)}"
 
 
-def test_no_two_modules_import_each_other():
+def test_no_import_cycle():
     graph = module_imports()
-    # a package's __init__ re-exporting its own submodules is not a circle
-    circles = {
-        tuple(sorted((a, b)))
-        for a, imports in graph.items()
-        for b in imports
-        if a in graph.get(b, set()) and not (a.startswith(f"{b}.") or b.startswith(f"{a}."))
-    }
-    assert circles == set(), f"modules that import each other: {sorted(circles)}"
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in sorted(graph[module]):
+            if state.get(imported) == 1:
+                cycles.append(path[path.index(imported) :] + [imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == [], "import cycles (registry strings and lazy imports count): " + "; ".join(
+        " -> ".join(c) for c in cycles
+    )

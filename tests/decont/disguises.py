@@ -144,9 +144,9 @@ def disguises(exact: list[str]) -> dict[str, list[str]]:
 
 def extracted(problems: list[dict[str, str]]) -> list[tuple[str, str]]:
     """(task id, row code) of the problems whose entry point passes the default extraction filters."""
+    from stages.catalog import load_section
     from stages.extract.filters import build_filters, first_failure
     from stages.extract.functions import candidates
-    from stages.params import load_section
 
     filters = build_filters(load_section("extract").filters)
     kept = []

@@ -229,7 +229,7 @@ def test_a_missing_benchmark_file_is_named(tmp_path: Path) -> None:
 
 
 def test_params_section_matches_the_dataclass() -> None:
-    from stages.params import load_section
+    from stages.catalog import load_section
 
     params = load_section("evaluate")
     assert params.runs and all(dataclasses.is_dataclass(r) for r in params.runs.values())

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stages.params import build, read_yaml, section_class
+from stages.catalog import section_class
+from stages.params import build, read_yaml
 from stages.presets import merge
 from stages.training.config import dependency_root
 

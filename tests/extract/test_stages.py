@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stages import decontaminate, extract_functions, extract_instructions
 from stages import input_manifest as manifest
+from stages.catalog import stage_main
 from stages.extract.sources import LocalSource, SourceParams, python_identity
 from stages.records import read_rows
 
@@ -21,7 +21,7 @@ def workdir(tmp_path_factory):
     shutil.copy(REPO / "params.yaml", root / "params.yaml")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
-        extract_functions.main()
+        stage_main("extract_functions")
     return root
 
 
@@ -63,13 +63,13 @@ def test_every_row_stands_alone(workdir):
 
 def test_instructions_then_decontamination(workdir, monkeypatch):
     monkeypatch.chdir(workdir)
-    extract_instructions.main()
+    stage_main("extract_instructions")
     instructions = list(read_rows("data/instructions"))
     functions = list(read_rows("data/functions"))
     assert len(instructions) == len(functions)
     assert {r["lineage"]["parent_id"] for r in instructions} == {r["id"] for r in functions}
 
-    decontaminate.main()
+    stage_main("decontaminate")
     report = json.loads(Path("reports/decontamination/extract.json").read_text())
     assert report["benchmarks"] == {"humaneval": 164}
     assert report["rows_in"] == len(functions) + len(instructions)
@@ -91,11 +91,11 @@ def test_manifest_is_stable_and_follows_the_files(tmp_path):
 
 def test_manifest_stage_writes_one_file_per_consumer(workdir, monkeypatch):
     monkeypatch.chdir(workdir)
-    manifest.main()
+    stage_main("input_manifest")
     names = sorted(p.name for p in Path("data/manifest").iterdir())
     assert names == ["decontaminate.json", "extract.json", "instructions.json", "runtime.json"]
     before = {n: Path("data/manifest", n).read_bytes() for n in names}
-    manifest.main()
+    stage_main("input_manifest")
     assert before == {n: Path("data/manifest", n).read_bytes() for n in names}
     extract = json.loads(before["extract.json"])
     assert extract["local"]["roots"] == ["<stdlib of the running Python>"] and extract["local"]["files"] > 300

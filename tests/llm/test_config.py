@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from stages.catalog import load_section
 from stages.llm.config import LLMParams, Sampling
-from stages.params import ParamsError, build, load_section
+from stages.params import ParamsError, build
 
 
 def test_params_yaml_llm_section_loads_with_cpu_default() -> None:
