@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stages import languages
+from stages.checks import ParamsError, check_choice
 from stages.languages.base import Language, Status, Untranslatable
 from stages.languages.benchmark import (
     CompiledProblem,
@@ -27,7 +28,6 @@ from stages.languages.benchmark import (
 )
 from stages.languages.oracle import oracle_program, run_programs
 from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
-from stages.params import ParamsError, check_choice
 from stages.records import Funnel, Source, new_row
 from stages.records.io import atomic_dir
 from stages.stage import Context

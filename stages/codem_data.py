@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stages.checks import ParamsError, check_choice
 from stages.codem.published import FILES as PUBLISHED_FILES
 from stages.codem.published import PublishedParams, published_rows
-from stages.params import ParamsError, check_choice
 from stages.records import Funnel, read_rows, write_rows
 from stages.stage import Context
 

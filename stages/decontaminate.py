@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from stages.checks import ParamsError
 from stages.decont.core import Decontaminator, DecontConfig, DecontReport
-from stages.params import ParamsError
 from stages.records import Funnel, read_rows, write_rows
 from stages.stage import Context
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stages.checks import ParamsError, check_choice, check_range
 from stages.common import code_version
 from stages.evaluation.modes import MODES
 from stages.evaluation.prompts import FORMATS, TEMPLATES, UNDECODABLE
-from stages.params import ParamsError, check_choice, check_range
 from stages.records import Funnel, child_row, write_rows
 from stages.records.io import read_jsonl, sha256_file, write_json
 from stages.stage import Context

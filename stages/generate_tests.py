@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from stages.checks import check_choice, check_range
 from stages.common import code_version
 from stages.llm import Sampling
-from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
 from stages.stage import Context

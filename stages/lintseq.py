@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from stages.checks import check_choice, check_range
 from stages.common import code_version
 from stages.editseq import INITIAL_ERRORS
 from stages.editseq.languages import LANGUAGES
 from stages.editseq.linters import PYTHON_LINTERS
-from stages.params import check_choice, check_range
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
 from stages.stage import Context

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stages.checks import ParamsError, check_choice
 from stages.llm.identity import IDENTITY_FILE
-from stages.params import ParamsError, check_choice
 from stages.records.io import atomic_dir, sha256_file, write_json
 from stages.stage import Context
 

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 
 from stages import languages
-from stages.params import ParamsError, check_choice, check_range
+from stages.checks import ParamsError, check_choice, check_range
 from stages.records import Funnel
 from stages.stage import Context
 from stages.translation.settings import LanguageOverrides, LanguageSettings, SharedTranslateParams

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stages.params import ParamsError, check_range
+from stages.checks import ParamsError, check_range
 from stages.records import Funnel, Source, new_row
 
 KIND = "codem_published"

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from stages.params import ParamsError
+from stages.checks import ParamsError
 from stages.records import benchmarks
 from stages.records.benchmarks import MBPP_HUB, BenchmarkError
 from stages.records.io import sha256_file

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stages.checks import ParamsError, check_range
 from stages.decont.benchmarks import BenchmarkSources, BenchmarkText, load_texts
 from stages.decont.ngrams import NgramIndex
 from stages.decont.substring import SubstringIndex
 from stages.decont.tokens import TokenIndex
-from stages.params import ParamsError, check_range
 from stages.records import Funnel
 from stages.records.io import write_json
 

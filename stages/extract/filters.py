@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from stages.checks import ParamsError, check_range
 from stages.extract.functions import Candidate
-from stages.params import ParamsError, check_range
 
 log = logging.getLogger(__name__)
 

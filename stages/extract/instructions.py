@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from stages.checks import ParamsError, check_range
 from stages.extract.dedup import ExactIndex, exact_key, normalise
-from stages.params import ParamsError, check_range
 from stages.records import Funnel, Source, child_row, new_row, read_rows
 from stages.records.io import read_jsonl
 

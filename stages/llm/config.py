@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stages.params import ParamsError, check_choice, check_range
+from stages.checks import ParamsError, check_choice, check_range
 
 BACKEND_NAMES = ("hf", "vllm", "openai")
 

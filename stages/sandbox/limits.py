@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from stages.params import check_choice, check_range
+from stages.checks import check_choice, check_range
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stages.checks import ParamsError, check_choice, check_range
 from stages.decont import BenchmarkSources, DecontConfig
-from stages.params import ParamsError, check_choice, check_range
 from stages.training.formats import FORMATS
 from stages.training.recipes import Recipe, RecipeChoice
 

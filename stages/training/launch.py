@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from stages.params import ParamsError
+from stages.checks import ParamsError
 
 CONFIG_DIR = Path(__file__).parent / "accelerate"
 DISTRIBUTED = ("NO", "MULTI_GPU", "MULTI_CPU", "FSDP", "DEEPSPEED")

@@ -11,7 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from stages.params import ParamsError, build, check_choice, check_range
+from stages.checks import ParamsError, check_choice, check_range
+from stages.params import build
 
 PACKING = ("none", "wrapped", "bfd")
 PRECISIONS = ("fp32", "bf16", "bf16-mixed", "fp16-mixed")

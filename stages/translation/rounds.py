@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stages.params import ParamsError, check_range
+from stages.checks import ParamsError, check_range
 from stages.translation.dedup import KEPT, Selector
 
 KEPT_ENOUGH = "kept_enough"

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stages.checks import ParamsError, check_choice, check_range
 from stages.decont import BenchmarkSources, DecontConfig
 from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
 from stages.llm import LLMParams, Sampling
-from stages.params import ParamsError, check_choice, check_range
 from stages.translation.rounds import RoundPolicy
 
 

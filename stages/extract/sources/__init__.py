@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from stages.checks import ParamsError, check_choice, check_range
 from stages.extract.sources.base import (
     BAD_RECORD,
     NO_CONTENT,
@@ -42,7 +43,6 @@ from stages.extract.sources.local import (
     python_identity,
     stdlib_root,
 )
-from stages.params import ParamsError, check_choice, check_range
 
 # kind -> reader; each reader takes the SourceParams field of the same name and the file size bound.
 READERS: dict[str, Callable[[Any, int], Iterator[Item]]] = {
