@@ -35,6 +35,18 @@ def paths(entries: list) -> set[str]:
     return {e if isinstance(e, str) else next(iter(e)) for e in entries or []}
 
 
+def interpolate(stage: dict) -> dict:
+    """`${section.key}` references to params.yaml (what DVC interpolates) replaced by their values."""
+
+    def value(match: re.Match) -> str:
+        found = PARAMS
+        for part in match.group(1).split("."):
+            found = found[part]
+        return str(found)
+
+    return yaml.safe_load(re.sub(r"\$\{([\w.]+)\}", value, yaml.safe_dump(stage)))
+
+
 def instances() -> list[tuple[str, dict, list[str]]]:
     """(name, stage with ${item.X} substituted, extra run arguments) for every stage the graph expands to."""
     out = []
@@ -49,16 +61,16 @@ def instances() -> list[tuple[str, dict, list[str]]]:
                 for field, value in (names[key] or {}).items():
                     if isinstance(value, str):
                         text = text.replace(f"${{item.{field}}}", value)
-                out.append((f"{name}@{key}", yaml.safe_load(text), [key]))
+                out.append((f"{name}@{key}", interpolate(yaml.safe_load(text)), [key]))
             continue
         if "matrix" not in stage:
-            out.append((name, stage, []))
+            out.append((name, interpolate(stage), []))
             continue
         ((key, values),) = stage["matrix"].items()
         section, _, field = values.strip("${}").partition(".")
         for value in PARAMS[section][field]:
             text = yaml.safe_dump(stage).replace(f"${{item.{key}}}", value)
-            out.append((f"{name}@{value}", yaml.safe_load(text), [value]))
+            out.append((f"{name}@{value}", interpolate(yaml.safe_load(text)), [value]))
     return out
 
 
