@@ -17,6 +17,7 @@ from typing import Any
 from stages.checks import ParamsError, check_range
 from stages.decont.benchmarks import BenchmarkSources, BenchmarkText, load_texts
 from stages.decont.ngrams import NgramIndex
+from stages.decont.shingles import ShingleIndex
 from stages.decont.substring import SubstringIndex
 from stages.decont.tokens import TokenIndex
 from stages.records import Funnel
@@ -27,8 +28,9 @@ log = logging.getLogger(__name__)
 SUBSTRING = "substring"
 NGRAM = "ngram"
 TOKENS = "tokens"
-METHODS = (SUBSTRING, NGRAM, TOKENS)
-# Benchmark texts only the tokens method reads (the prose methods read docstrings and solutions apart).
+SHINGLES = "shingles"
+METHODS = (SUBSTRING, NGRAM, TOKENS, SHINGLES)
+# Benchmark texts only the code methods (tokens, shingles) read (the prose methods read docstrings and solutions apart).
 TOKENS_ONLY = frozenset({"function"})
 # Where `polyforge decontamination` looks by default; stages write where their params say.
 REPORT_DIR = Path("reports/decontamination")
@@ -46,7 +48,10 @@ class DecontConfig:
     benchmarks: BenchmarkSources = field(default_factory=BenchmarkSources)
     # "substring": BigCode's exact case-insensitive match of docstrings/solutions/prompts (whitespace-collapsed);
     # "ngram": shared word n-grams (DataTrove); "tokens": n-grams of identifier- and literal-normalised code
-    # tokens, blind to renaming and formatting, per language (stages/decont/tokens.py). All three by default.
+    # tokens, blind to renaming and formatting, per language (stages/decont/tokens.py); "shingles": the share of
+    # a benchmark Python function's k-token shingles a row holds, after rewriting both to one canonical form
+    # (flipped comparisons, swapped branches, `+=`, loops vs comprehensions, string spellings:
+    # stages/decont/shingles.py, canonical.py). All four by default.
     methods: tuple[str, ...] = METHODS
     # n of the word n-gram method (DataTrove's default 12).
     ngram_n: int = 12
@@ -59,6 +64,15 @@ class DecontConfig:
     # A token n-gram found in more than this many tasks of one benchmark is boilerplate (C's #include block,
     # Java's class wrapper), never evidence.
     token_common: int = 3
+    # Shingles method: shingle length in canonical tokens, the containment (shared / the benchmark function's
+    # shingles) at which a row is dropped, and the fewest shingles a function needs to be scored by parts
+    # (smaller ones match only whole). bench_decont.py sweeps them: on renamed HumanEval copies rewritten each
+    # way of issue 31, k=6 / 0.7 / 16 drops 164/164 of every kind and 0 of 2,671 stdlib and site-packages
+    # functions; k=4 falsely drops 28, k=8 misses a swapped-assignment copy, min 12 or threshold 0.5 adds
+    # false drops (a 12-shingle filter comprehension in isort, HumanEval/7).
+    shingle_k: int = 6
+    shingle_threshold: float = 0.7
+    shingle_min: int = 16
     # Row fields checked (those a row lacks are ignored).
     fields: tuple[str, ...] = ("code", "instruction", "input", "output")
 
@@ -72,6 +86,9 @@ class DecontConfig:
         check_range("decontaminate.trivial_chars", self.trivial_chars, 1)
         check_range("decontaminate.token_n", self.token_n, 1, 1000)
         check_range("decontaminate.token_common", self.token_common, 1)
+        check_range("decontaminate.shingle_k", self.shingle_k, 1, 100)
+        check_range("decontaminate.shingle_threshold", self.shingle_threshold, 0.01, 1.0)
+        check_range("decontaminate.shingle_min", self.shingle_min, 1)
         if not self.fields:
             raise ParamsError(
                 "decontaminate.fields is empty: name the row fields to check, e.g. [code, output]"
@@ -86,6 +103,7 @@ class Evidence:
     field: str  # the row's field that matched
     benchmark_field: str  # the benchmark text's field (docstring, solution, text, code, prompt)
     span: str  # the matched text (normalised), cut to SPAN_CHARS
+    score: float | None = None  # shingles: the share of the benchmark function's shingles the row holds
 
 
 class Decontaminator:
@@ -98,13 +116,25 @@ class Decontaminator:
         self.tokens = (
             TokenIndex(self.texts, config.token_n, config.token_common) if TOKENS in config.methods else None
         )
+        self.shingles = (
+            ShingleIndex(
+                self.texts,
+                config.shingle_k,
+                config.shingle_threshold,
+                config.shingle_min,
+                config.token_common,
+            )
+            if SHINGLES in config.methods
+            else None
+        )
 
     @classmethod
     def from_config(cls, config: DecontConfig) -> Decontaminator:
         return cls(load_texts(config.benchmarks), config)
 
     def check(self, fields: Mapping[str, Any]) -> Evidence | None:
-        """The first match among the configured fields of a row (substring, word n-gram, then tokens), or None.
+        """The first match among the configured fields of a row (substring, word n-gram, tokens, then
+        shingles), or None.
 
         The tokens method lexes a field in the row's `language` (Python when it has none)."""
         language = fields.get("language")
@@ -129,6 +159,15 @@ class Decontaminator:
                     t = found.text
                     span = ("whole function: " if found.whole else "") + found.span
                     return Evidence(t.benchmark, t.task_id, TOKENS, name, t.field, span[:SPAN_CHARS])
+            if self.shingles is not None:
+                near = self.shingles.find(value, language)
+                if near is not None:
+                    t = near.text
+                    span = f"{near.shared}/{near.size} shingles: {near.span}" if near.size > 1 else near.span
+                    span = span if near.size > 1 else f"whole function: {span}"
+                    return Evidence(
+                        t.benchmark, t.task_id, SHINGLES, name, t.field, span[:SPAN_CHARS], near.score
+                    )
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -142,6 +181,9 @@ class Decontaminator:
             "trivial_chars": self.config.trivial_chars,
             "token_n": self.config.token_n,
             "token_common": self.config.token_common,
+            "shingle_k": self.config.shingle_k,
+            "shingle_threshold": self.config.shingle_threshold,
+            "shingle_min": self.config.shingle_min,
             "fields": list(self.config.fields),
             "exempt": [
                 {
@@ -176,7 +218,8 @@ class DecontReport:
             if evidence is None:
                 counts["rows_out"] += 1
                 return None
-            self.drops.append({"id": row.get("id"), "input": label, **asdict(evidence)})
+            found = {k: v for k, v in asdict(evidence).items() if not (k == "score" and v is None)}
+            self.drops.append({"id": row.get("id"), "input": label, **found})
             return reason(evidence.method)
 
         yield from (funnel or Funnel(label)).sift(rows, verdict)

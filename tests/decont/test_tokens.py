@@ -226,4 +226,4 @@ def test_token_settings_are_validated():
     summary = Decontaminator(
         [BenchmarkText("b", "T/1", "function", "def f(x):\n    return x\n")], DecontConfig()
     ).summary()
-    assert (summary["methods"], summary["token_n"]) == (["substring", "ngram", "tokens"], 25)
+    assert (summary["methods"], summary["token_n"]) == (["substring", "ngram", "tokens", "shingles"], 25)
