@@ -85,17 +85,21 @@ def command(
     tmp_mb: int = 256,
     seccomp_fd: int | None = None,
     mqueue: bool = False,
+    extra_caps: Sequence[str] = (),
 ) -> list[str]:
     """The full argv that runs `argv` inside bwrap with `workdir` as its writable cwd and private /tmp and
     /dev/shm of `tmp_mb` MiB each (tmpfs is memory: unbounded, a program could fill half the host's RAM with
     files). `as_root`: bwrap is started by root, and keeps only CHAIN_CAPS for `argv` (which must then be a
     `process.limited_command`). `seccomp_fd`: an fd holding the filter bwrap installs before it execs `argv`
     (`seccomp.py`). `mqueue`: the IPC namespace's POSIX message queues listed at /dev/mqueue, so a resident
-    launcher can see whether a run left one (a bwrap per run has a fresh IPC namespace: nothing to check)."""
+    launcher can see whether a run left one (a bwrap per run has a fresh IPC namespace: nothing to check).
+    `extra_caps`: kept beside CHAIN_CAPS (the resident launcher's CAP_CHECKPOINT_RESTORE, for ns_last_pid)."""
     path = bwrap_path()
     if path is None:
         raise FileNotFoundError("bwrap is not installed (Debian package `bubblewrap`; run scripts/setup.sh)")
     extra: list[str] = list(_cap_args()) if as_root else []
+    for cap in extra_caps if as_root else ():
+        extra += ["--cap-add", cap]
     for tmp in ("/tmp", "/dev/shm"):
         extra += ["--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", tmp]
     extra += _parent_dirs(os.path.dirname(workdir))  # first: a later bind would create them root-only

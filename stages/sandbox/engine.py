@@ -110,7 +110,9 @@ class Sandbox:
         self._owner = os.getpid()
         self._resident_failed = False
         self._cgroups: dict[int, cgroups.UidCgroup | None] = {}  # uid -> its cgroup, once opened
-        self._mounted: set[int] = set()  # uids whose work tmpfs this process has checked or mounted
+        self._mounted: dict[
+            int, bool
+        ] = {}  # uid -> whether its slot is a shared tmpfs (run dirs get their own)
         self._seccomp = self._seccomp_program()
 
     # --- public ------------------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class Sandbox:
             self._forget_if_forked()
             residents, self._residents = self._residents, {}
             groups, self._cgroups = self._cgroups, {}
-            mounted, self._mounted = self._mounted, set()
+            mounted, self._mounted = self._mounted, {}
         for resident in residents.values():
             resident.close()
         for uid in mounted:
@@ -249,6 +251,11 @@ class Sandbox:
         # A uid's work dirs share its slot dir (its size-capped tmpfs, which its resident bwrap binds).
         parent = self._slot_dir(uid) if uid is not None else self.state_dir
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+        if uid is not None and self._mounted.get(uid):
+            try:  # a fresh filesystem per run: its size cap, and inode numbers no earlier run moved on
+                workfs.mount_run(str(workdir), self.params.work_mb, uid)
+            except OSError as exc:
+                _warn_once("workfs-run", "sandbox: work dirs share their uid's tmpfs (%s)", exc)
         if isolation != "bwrap":  # bwrap gives each run a private /tmp: TMPDIR needs no dir of its own
             (workdir / ".tmp").mkdir()
             if uid is not None:
@@ -266,16 +273,18 @@ class Sandbox:
             self._forget_if_forked()
             checked = uid in self._mounted
         if not checked and self.containment.work_tmpfs:
+            ok = True
             try:
-                workfs.ensure(str(slot), self.params.work_mb)
+                workfs.ensure(str(slot))
             except OSError as exc:
+                ok = False
                 _warn_once(
                     "workfs",
                     "sandbox: work dirs are not size-capped (%s): a run can fill the host's disk",
                     exc,
                 )
             with self._mutex:
-                self._mounted.add(uid)
+                self._mounted[uid] = ok
         return slot
 
     def _cgroup(self, uid: int | None) -> cgroups.UidCgroup | None:
@@ -309,7 +318,7 @@ class Sandbox:
     def _forget_if_forked(self) -> None:
         """In a forked child (call with the mutex held): the residents, cgroups and mounts are the parent's."""
         if self._owner != os.getpid():
-            self._residents, self._cgroups, self._mounted = {}, {}, set()
+            self._residents, self._cgroups, self._mounted = {}, {}, {}
             self._owner = os.getpid()
 
     def _resident_for(self, uid: int, plimits: ProcessLimits, group: cgroups.UidCgroup | None) -> Resident:
@@ -393,7 +402,7 @@ class Sandbox:
         plimits = self._process_limits(limits, compile=compile, uid=uid)
         outcome = self._execute(argv, workdir, env, uid, plimits)
         result = _to_result(argv, outcome, limits, isolation, folded=self._folds_signals())
-        if uid is not None and uid in self._mounted and workfs.is_full(str(workdir)):
+        if uid is not None and self._mounted.get(uid) and workfs.is_full(str(workdir)):
             result = dataclasses.replace(result, disk_full=True)
         return result
 
@@ -438,6 +447,7 @@ class Sandbox:
             sweep=lambda: _sweep(uid),
             report=(report_r, report_w),
             handed=() if filter_fd is None else (filter_fd,),
+            uid=uid,
         )
         if isolation == "rlimits" or outcome.timed_out or outcome.output_exceeded:
             _sweep(uid)
@@ -595,6 +605,8 @@ def _write_files(workdir: Path, files: Mapping[str, str | bytes], uid: int | Non
 
 
 def _remove(workdir: Path) -> None:
+    workfs.unmount(str(workdir))  # the run's own tmpfs, if it has one: all its files go with it
+
     def force(func, path, _exc):  # type: ignore[no-untyped-def]
         # A program may have made its own files unwritable: make them removable, then retry once.
         try:

@@ -1,8 +1,8 @@
 """The resident launcher: runs inside one long-lived bwrap and starts each program of one uid in it.
 
-Started as `python3 -I -S -c <this file> CONTROL_FD UID` by `resident.py`; stdlib only, because it runs under
+Started as `python3 -I -S -c <this file> CONTROL_FD UID LAST_PID_FD` by `resident.py`; stdlib only, because it runs under
 the system interpreter inside the sandbox's filesystem view, not the project's venv. It keeps the capabilities
-bwrap leaves it (setuid, setgid, setpcap, sys_resource) and runs nothing untrusted itself.
+bwrap leaves it (setuid, setgid, setpcap, sys_resource, checkpoint_restore for ns_last_pid) and runs nothing untrusted itself.
 
 Each request on the control socket (SOCK_SEQPACKET: one JSON message, with the program's stdout and stderr pipe
 ends attached) starts one program: fork; in the child, a session of its own, stdin from /dev/null, the resource
@@ -11,9 +11,15 @@ the run's uid and gid, no_new_privs, death with the launcher, default signal dis
 the environment the request gives. The launcher waits for it, then kills whatever of the run's uid is left (a
 process dropped to that uid calls kill(-1): atomic, and it reaches nothing else) and replies with the wait
 status, the CPU time of the program and its reaped descendants, and whether the sandbox is back to its initial
-state: no process but init and the launcher, nothing new in /tmp or /dev/shm, no System V IPC object and no POSIX
-message queue (the whole state of the IPC namespace; what the kernel keeps per uid outside every namespace, the
-keyrings, the seccomp filter denies). When it is not, the host replaces the whole bwrap rather than reuse it.
+state: no process but init and the launcher, nothing made or removed in /tmp or /dev/shm (their change time
+unchanged: a tmpfs numbers its inodes in order, so one that made and removed N files would tell the next run N;
+O_TMPFILE, which makes an inode without touching a dir, the seccomp filter refuses), no System V IPC object and
+no POSIX message queue (the whole state of the IPC namespace; what the kernel keeps per
+uid outside every namespace, the keyrings, the seccomp filter denies), and no socket in the network namespace (a
+unix socket kept alive in flight after its processes exited keeps its abstract name; IP sockets the filter
+denies). When it is not, the host replaces the whole bwrap rather than reuse it. Before each fork the PID
+namespace's counter is set back to the launcher's own pid (ns_last_pid, through an fd the host opened: bwrap's
+/proc/sys is read-only), so every run's first process gets the same pid whatever the last run forked.
 The program's OOM score is raised to the maximum (the launcher's, set by the host, is the minimum): when its
 run's memory cgroup is full, or the host's memory, the kernel kills the program, not the launcher. The host also enforces the wall limit and the output
 limit, by killing the whole bwrap: nothing here has to be trusted to stop a program.
@@ -41,12 +47,17 @@ LIMITS = {
     "core": resource.RLIMIT_CORE,
 }
 SCRATCH_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")  # /dev/mqueue lists the namespace's POSIX message queues
+# tmpfs of this sandbox: every inode made in them changes a writable dir, and the only one at the start is each
+# root (bwrap's dirs on the way to the work root are root-owned 0711), so their change time says whether one was
+CHANGE_TIMED = ("/tmp", "/dev/shm")
 SYSV_IPC = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
+NET_TABLES = ("/proc/net/unix", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6")
 LEFTOVER_WAIT_S = 1.0  # how long killed leftovers may take to be reaped by bwrap's init
 PROGRAM_OOM_SCORE_ADJ = "1000"  # the first process any OOM killer picks
 
 PR_CAPBSET_READ = 23
-LAUNCHER_CAPS = (6, 7, 8, 24)  # CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_RESOURCE: bwrap's CHAIN_CAPS
+# CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_RESOURCE (bwrap's CHAIN_CAPS), CAP_CHECKPOINT_RESTORE
+LAUNCHER_CAPS = (6, 7, 8, 24, 40)
 GLIBC_SIGNALS = (32, 33)  # glibc's own (SIGCANCEL, SIGSETXID): Python cannot set them, only the raw syscall
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -189,7 +200,35 @@ def scratch_entries() -> dict[str, set[str]]:
     return {path: set(os.listdir(path)) for path in SCRATCH_DIRS if os.path.isdir(path)}
 
 
-def settle(uid: int, initial: dict[str, set[str]]) -> bool:
+def change_times() -> dict[str, int]:
+    return {path: os.stat(path).st_ctime_ns for path in CHANGE_TIMED if os.path.isdir(path)}
+
+
+def net_tables() -> dict[str, str]:
+    """The network namespace's sockets (the control socket was made on the host: not listed here)."""
+    tables = {}
+    for path in NET_TABLES:
+        try:
+            with open(path) as fh:
+                tables[path] = fh.read()
+        except OSError:
+            continue
+    return tables
+
+
+def reset_pid_counter(last_pid_fd: int) -> None:
+    """The next fork gets the pid after ours (free: the settle check saw no other process)."""
+    os.pwrite(last_pid_fd, str(os.getpid()).encode(), 0)
+
+
+class Initial:
+    """What a clean sandbox holds, read when the launcher starts."""
+
+    def __init__(self) -> None:
+        self.scratch, self.net, self.changed = scratch_entries(), net_tables(), change_times()
+
+
+def settle(uid: int, initial: Initial) -> bool:
     """Kill the run's leftovers; whether the sandbox is back to its initial state."""
     if others():
         kill_uid(uid)
@@ -198,8 +237,10 @@ def settle(uid: int, initial: dict[str, set[str]]) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.002)
-    if scratch_entries() != initial:  # bwrap made the work root's ancestors there, root-owned 0711; a queue
-        # left in /dev/mqueue would be opened by name by the next run
+    if scratch_entries() != initial.scratch:  # bwrap made the work root's ancestors there, root-owned 0711; a
+        # queue left in /dev/mqueue would be opened by name by the next run
+        return False
+    if change_times() != initial.changed or net_tables() != initial.net:
         return False
     for path in SYSV_IPC:
         try:
@@ -211,9 +252,12 @@ def settle(uid: int, initial: dict[str, set[str]]) -> bool:
     return True
 
 
-def serve(control: socket.socket, uid: int) -> None:
-    initial = scratch_entries()
+def serve(control: socket.socket, uid: int, last_pid_fd: int) -> None:
+    initial = Initial()
     bounding, ignored = narrow_bounding_set(), ignored_signals()  # fixed for the launcher's life
+    reset_pid_counter(
+        last_pid_fd
+    )  # fails here, at start, where it cannot: the host falls back to a bwrap per run
     control.send(json.dumps({"ready": os.getpid()}).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(control, 1 << 22, 2)
@@ -226,6 +270,7 @@ def serve(control: socket.socket, uid: int) -> None:
             control.send(json.dumps({"error": "a request needs the stdout and stderr pipes"}).encode())
             continue
         start = time.monotonic()
+        reset_pid_counter(last_pid_fd)
         pid = os.fork()
         if pid == 0:
             control.close()
@@ -240,4 +285,4 @@ def serve(control: socket.socket, uid: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2]))
+    serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]))

@@ -196,11 +196,13 @@ def execute(
     sweep: Callable[[], None],
     report: tuple[int, int] | None = None,
     handed: Sequence[int] = (),
+    uid: int | None = None,
 ) -> Outcome:
     """Run `cmd` (a `limited_command`, maybe inside bwrap) to completion or to its wall limit, in a session of
     its own. `sweep` kills whatever the run left behind. `report` is the (read, write) pipe the command's CPU
     report goes to: the write end is handed to the command and closed here. `handed`: more fds the command
-    inherits (bwrap's seccomp filter), closed here once it has started."""
+    inherits (bwrap's seccomp filter), closed here once it has started. `uid`: the run's, whose processes' CPU
+    time is read before a kill (else the session's)."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -224,7 +226,7 @@ def execute(
         for fd in handed:
             os.close(fd)
     try:
-        waiter = _ProcessWaiter(proc, sweep)
+        waiter = _ProcessWaiter(proc, sweep, uid)
         try:
             outcome = collect(waiter, proc.stdout.fileno(), proc.stderr.fileno(), start, limits, sweep)  # type: ignore[union-attr]  # both are pipes: Popen was given PIPE
         finally:
@@ -257,8 +259,8 @@ class Waiter(Protocol):
 class _ProcessWaiter:
     """A child process of ours, watched through a pidfd and reaped with its rusage."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], sweep: Callable[[], None]) -> None:
-        self.proc, self.sweep = proc, sweep
+    def __init__(self, proc: subprocess.Popen[bytes], sweep: Callable[[], None], uid: int | None) -> None:
+        self.proc, self.sweep, self.uid = proc, sweep, uid
         try:
             self.fd: int | None = os.pidfd_open(proc.pid)
         except (AttributeError, OSError):  # no pidfd (old kernel): short polls
@@ -272,11 +274,13 @@ class _ProcessWaiter:
         return status, usage.ru_utime + usage.ru_stime
 
     def kill(self) -> tuple[int, float]:
+        # read first: inside bwrap's PID namespace the program's time never reaches our wait4
+        used = cpu_of(uid=self.uid) if self.uid is not None else cpu_of(session=self.proc.pid)
         _kill_group(self.proc.pid)
         self.sweep()
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.returncode = -1
-        return status, usage.ru_utime + usage.ru_stime
+        return status, max(used, usage.ru_utime + usage.ru_stime)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -364,6 +368,30 @@ def collect(
         stdout_bytes=total[1],
         stderr_bytes=total[2],
     )
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(*, uid: int | None = None, session: int | None = None) -> float:
+    """CPU seconds of the live processes of `uid` (or of `session`) and of the children they reaped: what a run
+    the host is about to kill has used (its wait status will carry none of it). Each process counts its own time
+    and its reaped children's, so nothing is counted twice."""
+    ticks = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if uid is not None and os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if session is not None and int(fields[3]) != session:
+            continue
+        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / CLOCK_TICKS
 
 
 def _kill_group(pgid: int) -> None:

@@ -28,11 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from stages.sandbox import bwrap, seccomp
-from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect, rlimits
+from stages.sandbox.process import PRIVILEGED_ENV, Outcome, ProcessLimits, collect, cpu_of, rlimits
 
 LAUNCHER_SOURCE = Path(__file__).with_name("launcher.py").read_text()
 START_TIMEOUT_S = 20.0
 KILLED = signal.SIGKILL.value  # the wait status of a process killed by SIGKILL
+LAST_PID = "/proc/sys/kernel/ns_last_pid"
 
 
 class ResidentError(RuntimeError):
@@ -59,7 +60,12 @@ class Resident:
         self.clean = True  # the launcher's verdict after the last run
         self._owner = os.getpid()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [config.python, "-I", "-S", "-c", LAUNCHER_SOURCE, str(theirs.fileno()), str(uid)]
+        # The PID namespace's counter, which the launcher sets back before each run: bwrap's /proc/sys is
+        # read-only, and a write through this fd acts on the writer's own PID namespace.
+        last_pid = os.open(LAST_PID, os.O_WRONLY | os.O_CLOEXEC)
+        argv = [
+            config.python, "-I", "-S", "-c", LAUNCHER_SOURCE, str(theirs.fileno()), str(uid), str(last_pid)
+        ]  # fmt: skip
         filter_fd = seccomp.program_fd(config.seccomp) if config.seccomp else None
         cmd = [
             *config.join_prefix,
@@ -71,9 +77,10 @@ class Resident:
                 tmp_mb=config.tmp_mb,
                 seccomp_fd=filter_fd,
                 mqueue=True,
+                extra_caps=("CAP_CHECKPOINT_RESTORE",),
             ),
         ]
-        handed = (theirs.fileno(),) if filter_fd is None else (theirs.fileno(), filter_fd)
+        handed = (theirs.fileno(), last_pid) + (() if filter_fd is None else (filter_fd,))
         try:
             self.proc = _spawn(
                 lambda: subprocess.Popen(
@@ -93,6 +100,7 @@ class Resident:
             raise
         finally:
             theirs.close()
+            os.close(last_pid)
             if filter_fd is not None:
                 os.close(filter_fd)
         self.sock = ours
@@ -208,7 +216,8 @@ class _LauncherWaiter:
         return int(reply["status"]), float(reply["cpu"])
 
     def kill(self) -> tuple[int, float]:
+        used = cpu_of(uid=self.resident.uid)  # read first: the launcher's reply never comes
         self.resident.clean = False
         self.resident.close()
         self.sweep()
-        return KILLED, 0.0
+        return KILLED, used

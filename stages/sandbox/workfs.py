@@ -1,11 +1,13 @@
 """A size-capped tmpfs under each uid's work dirs, so a run cannot fill the host's disk.
 
-The work dir of a run lies in its uid's slot dir (`Sandbox._slot_dir`), which its resident bwrap binds. Mounting
-a tmpfs of `sandbox.work_mb` there on the host (root only) bounds everything a run writes in its work dir: a
-write past the cap fails with ENOSPC, and the run reports `disk_full`. Runs of one uid are sequential and each
-work dir is removed after its run, so the cap is per run. tmpfs is memory: the pages a run writes are charged to
-its memory cgroup, and the cap keeps a run without one (no cgroups here) from holding more. The mount is made on
-a uid's first run and kept (a later lessee of the uid reuses it, resizing it when its cap differs).
+The work dir of a run lies in its uid's slot dir (`Sandbox._slot_dir`), which its resident bwrap binds. Each
+work dir is a tmpfs of `sandbox.work_mb` of its own, mounted on the host (root only) before the run and detached
+after it: a write past the cap fails with ENOSPC and the run reports `disk_full`, and the next run starts on a
+fresh filesystem (a tmpfs numbers inodes in order, so a shared one would tell the next run how many files this
+one made). The slot dir is a small tmpfs too, mounted on a uid's first run, kept, and made a shared mount: the
+resident bwrap's copy of it receives each run's mount and unmount (bwrap makes its mounts slaves of the host's).
+tmpfs is memory: the pages a run writes are charged to its memory cgroup, and the cap keeps a run without one
+(no cgroups here) from holding more.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import ctypes
 import os
 
-MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x2, 0x4, 0x20
+MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_SHARED = 0x2, 0x4, 0x20, 1 << 20
+SLOT_KB = 64  # the slot holds nothing but the run dirs' mount points
 MNT_DETACH = 0x2
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -42,23 +45,28 @@ def mounted_size_kb(path: str) -> int | None:
     return size
 
 
-def ensure(path: str, size_mb: int) -> None:
-    """A tmpfs of `size_mb` MiB, root-owned 0711, mounted at `path` (an existing dir). Raises OSError."""
-    size_kb = size_mb * 1024
-    current = mounted_size_kb(path)
-    if current == size_kb:
-        return
-    flags = MS_NOSUID | MS_NODEV | (MS_REMOUNT if current is not None else 0)
-    data = f"size={size_kb}k,mode=0711".encode()
-    if _libc.mount(b"tmpfs", path.encode(), b"tmpfs", flags, data) != 0:
+def _mount(path: str, flags: int, data: str, what: str = "tmpfs") -> None:
+    if _libc.mount(b"tmpfs", path.encode(), what.encode() if what else None, flags, data.encode()) != 0:
         errno = ctypes.get_errno()
-        raise OSError(errno, f"mount tmpfs on {path}: {os.strerror(errno)}")
+        raise OSError(errno, f"mount {what or 'propagation'} on {path}: {os.strerror(errno)}")
+
+
+def ensure(path: str) -> None:
+    """The slot: a small tmpfs, root-owned 0711, mounted at `path` (an existing dir) and shared, so that the
+    run mounts made under it reach the resident bwrap's copy. Raises OSError."""
+    if mounted_size_kb(path) is None:
+        _mount(path, MS_NOSUID | MS_NODEV, f"size={SLOT_KB}k,mode=0711")
+    _mount(path, MS_SHARED, "", what="")  # also on a slot an earlier process mounted: idempotent
+
+
+def mount_run(path: str, size_mb: int, uid: int) -> None:
+    """A fresh tmpfs of `size_mb` MiB on the run dir `path`, owned by the run's uid, 0700. Raises OSError."""
+    _mount(path, MS_NOSUID | MS_NODEV, f"size={size_mb * 1024}k,mode=0700,uid={uid},gid={uid}")
 
 
 def unmount(path: str) -> None:
-    """Detach the tmpfs at `path` (best effort)."""
-    if mounted_size_kb(path) is not None:
-        _libc.umount2(path.encode(), MNT_DETACH)
+    """Detach the tmpfs at `path` (best effort; nothing when none is mounted there)."""
+    _libc.umount2(path.encode(), MNT_DETACH)
 
 
 def is_full(path: str) -> bool:

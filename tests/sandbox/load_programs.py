@@ -58,6 +58,120 @@ print("key", keys, keys_errno, "mq_open", queue, queue_errno, "variant", {i})
 print("own processes", [p for p in procs if os.stat(f"/proc/{{p}}").st_uid == os.getuid()])
 """
 
+# Issue 29's pairs (tests/sandbox/test_run_to_run.py): what a run could leave in the network stack, the PID
+# counter, the tmpfs inode counters or an abstract unix socket, and what the next run would read of it.
+# Closes loopback connections client-first, so that the server's port sits in TIME_WAIT for 60 s.
+SQUAT = """
+import socket
+try:
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 8080))
+    server.listen()
+    for _ in range(3):
+        client = socket.create_connection(("127.0.0.1", 8080))
+        conn, _ = server.accept()
+        conn.close()
+        client.close()
+    print("left TIME_WAIT")
+except OSError as exc:
+    print("refused", exc.errno)
+"""
+# Harmless: binds the port, as a program with a small server in its tests would.
+BIND = """
+import socket
+try:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 8080))
+    s.listen()
+    print("bound")
+except OSError as exc:
+    print("no socket", exc.errno)
+"""
+# Encodes bytes in TIME_WAIT peers' addresses (127.0.0.x), for the next run to read in /proc/net/tcp.
+TIME_WAIT_WRITER = """
+import socket
+sent = 0
+try:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 8081))
+    server.listen()
+    for byte in b"secret":
+        client = socket.socket()
+        client.bind(("127.0.0." + str(byte), 0))
+        client.connect(("127.0.0.1", 8081))
+        conn, _ = server.accept()
+        client.close()
+        conn.close()
+        sent += 1
+except OSError as exc:
+    print("refused", exc.errno)
+print("sent", sent)
+"""
+NET_READER = """
+for table in ("tcp", "tcp6", "udp", "udp6", "unix"):
+    with open("/proc/net/" + table) as fh:
+        print(table, len(fh.read().splitlines()) - 1)
+"""
+# An abstract unix socket kept alive in flight (an unreachable cycle of sockets each queued in the other)
+# after every process of the run has exited.
+ABSTRACT_WRITER = """
+import socket
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind("\\0polyforge-planted")
+listener.listen()
+a, b = socket.socketpair()
+socket.send_fds(a, [b"x"], [listener.fileno(), a.fileno(), b.fileno()])
+socket.send_fds(b, [b"x"], [a.fileno(), b.fileno()])
+print("planted")
+"""
+ABSTRACT_READER = """
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect("\\0polyforge-planted")
+    print("found")
+except OSError as exc:
+    print("none", exc.errno)
+with open("/proc/net/unix") as fh:
+    print("sockets", len(fh.read().splitlines()) - 1)
+"""
+PID_WRITER = """
+import os
+for _ in range(200):  # moves the PID namespace's counter on by 200
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+print("forked")
+"""
+PID_READER = """
+import os
+child = os.fork()
+if child == 0:
+    os._exit(0)
+os.waitpid(child, 0)
+print(os.getpid(), child)
+"""
+# Makes and removes files in every tmpfs the run can write: the work dir, /tmp, /dev/shm.
+INODE_WRITER = """
+import os
+for base in (".", "/tmp", "/dev/shm"):
+    for i in range(200):
+        path = os.path.join(base, f"f{i}")
+        open(path, "w").close()
+        os.unlink(path)
+print("made 600")
+"""
+INODE_READER = """
+import os
+for base in (".", "/tmp", "/dev/shm"):
+    path = os.path.join(base, "mine")
+    open(path, "w").close()
+    print(base, os.stat(path).st_ino)
+    os.unlink(path)
+"""
+
 BENIGN = {
     "py_compute": lambda i: ("py", f"print(sum(k * k for k in range({i} * 1000)))\n"),
     "py_assert": lambda i: ("py", f"assert {i} % 3 != 1, 'wrong'\nprint('passed {i}')\n"),
@@ -71,6 +185,10 @@ BENIGN = {
     ),
     "sh_exit": lambda i: ("sh", f"echo $(({i} * 3)); ls; exit $(({i} % 4))\n"),
     "looker": lambda i: ("py", LOOKER.format(i=i, keyctl=250)),
+    "port_binder": lambda i: ("py", BIND),
+    "net_looker": lambda i: ("py", NET_READER + ABSTRACT_READER),
+    "pid_looker": lambda i: ("py", PID_READER),
+    "inode_looker": lambda i: ("py", INODE_READER),
 }
 
 HOSTILE = {
@@ -106,6 +224,11 @@ HOSTILE = {
         "print(libc.syscall(248, b'user', b'planted', b'secret', 6, -4), ctypes.get_errno())\n",
     ),
     "daemon": ("sh", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo started\n"),
+    "port_squat": ("py", SQUAT),
+    "time_wait_writer": ("py", TIME_WAIT_WRITER),
+    "abstract_plant": ("py", ABSTRACT_WRITER),
+    "pid_burner": ("py", PID_WRITER),
+    "inode_burner": ("py", INODE_WRITER),
 }
 
 

@@ -307,14 +307,16 @@ def test_runs_are_in_their_uids_cgroup_with_its_limits(sandbox: Sandbox) -> None
 @pytest.mark.root
 def test_writing_past_the_work_dir_cap_fails_and_says_so(sandbox: Sandbox) -> None:
     r = sandbox.run(
-        ["/bin/sh", "-c", "i=0; while head -c 3000000 /dev/zero > f$i; do i=$((i + 1)); done; pwd; exit 1"],
+        ["/bin/sh", "-c", "i=0; while head -c 3000000 /dev/zero > f$i; do i=$((i + 1)); done; pwd; "
+         "grep -F \" $PWD \" /proc/self/mountinfo; exit 1"],
         limits=LIMITS,
-    )
+    )  # fmt: skip
     assert r.disk_full and r.exit_code == 1, r
     assert "No space left" in r.stderr
-    slot = os.path.dirname(r.stdout.strip())
-    assert workfs.mounted_size_kb(slot) == 16 * 1024  # a tmpfs of work_mb: the host's disk took none of it
-    assert not os.path.exists(r.stdout.strip())
+    workdir, mount = r.stdout.splitlines()
+    # the run's own tmpfs of work_mb: the host's disk took none of it
+    assert " tmpfs tmpfs " in mount and "size=16384k" in mount, mount
+    assert not os.path.exists(workdir) and workfs.mounted_size_kb(workdir) is None
     ok = sandbox.run(["/bin/sh", "-c", "head -c 3000000 /dev/zero > f; echo ok"], limits=LIMITS)
     assert (ok.stdout, ok.disk_full) == ("ok\n", False)  # the next run has the whole cap again
 
