@@ -15,6 +15,7 @@ markers that follow from a fixture (model, root, vllm) are added here, so a new 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +40,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             marker = FIXTURE_MARKERS.get(fixture)
             if marker:
                 item.add_marker(marker)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/tiny_model.py's random Llama as a local HF folder, built once per test process."""
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")

@@ -4,7 +4,6 @@ is the one part replaced; prompts, compiled tests, the sandbox on real Lua, roun
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -219,14 +218,6 @@ def test_zero_kept_rows_still_write_loadable_outputs(lua, tmp_path, monkeypatch)
     result.funnel.write()
     assert list(read_rows(tmp_path / "translated/lua/sft")) == []
     assert json.loads((tmp_path / "reports/funnel/translate-lua.json").read_text())["pass_rate"] == 0.0
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(ROOT))
-    from tests.tiny_model import build_tiny_model
-
-    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
 
 
 def test_a_rerun_draws_only_what_the_cache_lacks(lua, tiny_model, tmp_path):
