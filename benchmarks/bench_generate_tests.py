@@ -63,13 +63,14 @@ def main() -> None:
     sb = sandbox_for()
     mutation = {"max_mutants": 50, "equivalence_inputs": 200, "mutant_wall_s": 1.0}
     passing = [(p, n, list(r["tests"])) for (p, n, _), r in zip(jobs, rows, strict=True)]
-    examples = [observe_types(p, n, t, limits, sb)[2] for p, n, t in passing]
+    observed = [observe_types(p, n, t, limits, sb) for p, n, t in passing]  # (.., .., args, returned)
     timed: dict[bool, list[dict]] = {False: [], True: []}
     seconds: dict[bool, list[float]] = {False: [], True: []}  # per function
-    for (p, n, t), ex in zip(passing, examples, strict=True):
+    for (p, n, t), seen in zip(passing, observed, strict=True):
         for isolated in (False, True):
             start = time.perf_counter()
-            timed[isolated].append(analyse(p, n, t, ex, limits, sb, isolated=isolated, **mutation))
+            found = analyse(p, n, t, seen[2], limits, sb, returned=seen[3], isolated=isolated, **mutation)
+            timed[isolated].append(found)
             seconds[isolated].append(time.perf_counter() - start)
     n_mutants = sum(m["mutants"] for m in timed[False])
     big = [i for i, m in enumerate(timed[False]) if m["mutants"] >= 10]

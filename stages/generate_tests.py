@@ -1,7 +1,9 @@
 """Stage `generate_tests`: MultiPL-T step 1. The model writes `assert` tests for each clean function; each assert
 runs on its own in the sandbox; functions with no passing assert, or whose passing asserts cover less than
 `coverage_min` percent of their own lines, or kill less than `mutation_min` of the function's mutants
-(stages/testgen/mutation.py), are dropped.
+(stages/testgen/mutation.py), are dropped; so are functions whose body returns a constant (`trivial`, before
+the model is asked: nothing to test), and suites too small for a score to mean anything (fewer than
+`min_asserts` distinct passing asserts, or fewer than `min_mutants` mutants left to count).
 
 Coverage deviates from MultiPL-T on purpose: MultiPL-T measured the whole file (function plus asserts, so the
 asserts' own lines inflated the figure); we measure the function's own executable lines only.
@@ -9,6 +11,7 @@ asserts' own lines inflated the figure); we measure the function's own executabl
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 import logging
@@ -25,6 +28,7 @@ from stages.records.io import write_json
 from stages.stage import Context
 from stages.testgen.asserts import parse_asserts
 from stages.testgen.check import check_function, prelude_of
+from stages.testgen.mutants import returns_constant
 from stages.testgen.prompt import completion_text, prompt_for
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,15 @@ class GenerateTestsParams:
     # mutant alive, and a translation kept by those asserts was wrong there (a Lua `_is_leap` at 0.87 fails
     # 1900; an R `three_way_cmp` at 0.67 returns 1 for (1, 1)); 0.9 drops all three.
     mutation_min: float = 0.9
+    # A score counts only over at least this many distinct passing asserts (else `few_asserts`). 2 is the
+    # fewest that can tell a function from a constant: the embedded run kept `neg` on `neg(1) == -1` alone,
+    # which `return -1`, `return -abs(a)` and `return a - 2` all pass.
+    min_asserts: int = 2
+    # ... and over at least this many mutants not presumed equivalent (killed + survived; else `few_mutants`).
+    # With 1-2 mutants (the embedded run's `neg`, `iselement`) a score is 0, 0.5 or 1: one lucky kill reads as
+    # a strong suite. 3 is what the smallest real function gets from the operators (`return -a`: `neg`,
+    # `return None`, a seen constant, `abs`), so only functions with almost nothing to mutate are left out.
+    min_mutants: int = 3
     # At most this many mutants per function (evenly spread over the body when there are more).
     max_mutants: int = 50
     # Extra inputs, shaped like the observed arguments, on which a surviving mutant must agree with the
@@ -95,6 +108,8 @@ class GenerateTestsParams:
         check_range("generate_tests.assert_wall_s", self.assert_wall_s, 0.1)
         check_range("generate_tests.coverage_min", self.coverage_min, 0.0, 100.0)
         check_range("generate_tests.mutation_min", self.mutation_min, 0.0, 1.0)
+        check_range("generate_tests.min_asserts", self.min_asserts, 1)
+        check_range("generate_tests.min_mutants", self.min_mutants, 0)
         check_range("generate_tests.max_mutants", self.max_mutants, 1)
         check_range("generate_tests.equivalence_inputs", self.equivalence_inputs, 0)
         check_range("generate_tests.mutant_wall_s", self.mutant_wall_s, 0.1)
@@ -108,7 +123,9 @@ class GenerateTestsParams:
         }
 
 
-def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
+def select_functions(params: GenerateTestsParams, funnel: Funnel | None = None) -> list[dict[str, Any]]:
+    """The functions to write tests for; those whose body returns a constant are dropped as `trivial` (counted
+    in `funnel`) before they take a place in the selection."""
     rows: Iterable[dict[str, Any]] = read_rows(params.input_dir)
     if params.select == "shortest":
         rows = sorted(rows, key=lambda r: (r["code"].count("\n"), len(r["code"]), r["id"]))
@@ -119,6 +136,11 @@ def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
         where = f"{source.get('repo')}/{source.get('path')}"
         if params.max_per_file and per_file[where] >= params.max_per_file:
             continue
+        if returns_constant(row["code"], row["name"]):
+            if funnel is not None:
+                funnel.seen()
+                funnel.drop("trivial", row["id"])
+            continue
         per_file[where] += 1
         chosen.append(row)
         if len(chosen) == params.max_functions:
@@ -126,17 +148,43 @@ def select_functions(params: GenerateTestsParams) -> list[dict[str, Any]]:
     return chosen
 
 
-def verdict(result: dict[str, Any] | None, coverage_min: float, mutation_min: float = 0.0) -> str | None:
+def distinct_asserts(tests: Iterable[str]) -> int:
+    """Passing asserts that differ as code (not in layout or quotes)."""
+    forms = set()
+    for test in tests:
+        try:
+            forms.add(ast.dump(ast.parse(test)))
+        except SyntaxError:
+            forms.add(test)
+    return len(forms)
+
+
+def verdict(
+    result: dict[str, Any] | None,
+    coverage_min: float,
+    mutation_min: float = 0.0,
+    min_asserts: int = 1,
+    min_mutants: int = 0,
+) -> str | None:
     """Why a function's judged asserts do not keep it (None: kept)."""
     if result is None:
         return "no_parsed_assert"
     if not result["passing"]:
         return "no_passing_assert"
+    if distinct_asserts(result["passing"]) < min_asserts:
+        return "few_asserts"
     if result["coverage"] < coverage_min:
         return "low_coverage"
-    if result["mutation"] is not None and result["mutation"]["score"] < mutation_min:
+    mutation = result["mutation"]
+    if mutation is not None and mutation["killed"] + len(mutation["survived"]) < min_mutants:
+        return "few_mutants"
+    if mutation is not None and mutation["score"] < mutation_min:
         return "low_mutation_score"
     return None
+
+
+def drop_reason(result: dict[str, Any] | None, params: GenerateTestsParams) -> str | None:
+    return verdict(result, params.coverage_min, params.mutation_min, params.min_asserts, params.min_mutants)
 
 
 def tested_rows(
@@ -144,14 +192,16 @@ def tested_rows(
     results: Iterable[dict[str, Any] | None],
     params: GenerateTestsParams,
     funnel: Funnel,
+    kept: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """The kept functions as rows of this stage; `kept` collects input id -> kept row id."""
     judged = funnel.sift(
         zip(functions, results, strict=True),
-        lambda pair: verdict(pair[1], params.coverage_min, params.mutation_min),
+        lambda pair: drop_reason(pair[1], params),
         example=lambda pair: pair[0]["id"],
     )
     for row, result in judged:
-        yield child_row(
+        child = child_row(
             row,
             {
                 "name": row["name"],
@@ -175,20 +225,31 @@ def tested_rows(
             },
             stage=STAGE,
         )
+        if kept is not None:
+            kept[row["id"]] = child["id"]
+        yield child
 
 
 def scatter(
-    functions: list[dict[str, Any]], results: list[dict[str, Any] | None], params: GenerateTestsParams
+    functions: list[dict[str, Any]],
+    results: list[dict[str, Any] | None],
+    params: GenerateTestsParams,
+    kept: dict[str, str],
 ) -> list[dict[str, Any]]:
-    """One point per function with a passing assert: its coverage against its mutation score."""
+    """One point per function with a passing assert: its coverage against its mutation score, keyed by the id
+    of the row the stage wrote for it (None when dropped: `reason` says why; `parent_id` is the input row)."""
     return [
         {
+            "id": kept.get(row["id"]),
+            "parent_id": row["id"],
             "name": row["name"],
-            "id": row["id"],
             "coverage": result["coverage"],
             "mutation_score": result["mutation"]["score"],
             "mutants": result["mutation"]["mutants"],
-            "kept": verdict(result, params.coverage_min, params.mutation_min) is None,
+            "mutants_counted": result["mutation"]["killed"] + len(result["mutation"]["survived"]),
+            "asserts": distinct_asserts(result["passing"]),
+            "kept": row["id"] in kept,
+            "reason": drop_reason(result, params),
         }
         for row, result in zip(functions, results, strict=True)
         if result is not None and result["passing"]
@@ -199,8 +260,8 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
     from stages.executors import make_executor
     from stages.llm import make_generator
 
-    functions = select_functions(params)
     funnel = Funnel(STAGE, params.funnel)
+    functions = select_functions(params, funnel)
     log.info("writing tests for %d functions (%d samples each)", len(functions), params.n)
 
     prompts = [prompt_for(prelude_of(r), r["name"], params.chat) for r in functions]
@@ -234,17 +295,20 @@ def run(params: GenerateTestsParams, ctx: Context) -> Funnel:
         checked = iter(list(executor.map(judge, todo, cache=cache)))
     results = [next(checked) if item is not None else None for item in items]
 
+    kept: dict[str, str] = {}
     written = write_rows(
-        params.out_dir, tested_rows(functions, results, params, funnel), ctx.common.shard_rows
+        params.out_dir, tested_rows(functions, results, params, funnel, kept), ctx.common.shard_rows
     )
     done = [r for r in results if r is not None]
-    write_json(params.plot, scatter(functions, results, params))
+    write_json(params.plot, scatter(functions, results, params, kept))
     funnel.note("asserts_parsed", parsed_total)
     funnel.note("asserts_passing", sum(len(r["passing"]) for r in done))
     funnel.note("functions_with_passing_assert", sum(1 for r in done if r["passing"]))
     funnel.note("functions_kept", written)
     funnel.note("coverage_min", params.coverage_min)
     funnel.note("mutation_min", params.mutation_min)
+    funnel.note("min_asserts", params.min_asserts)
+    funnel.note("min_mutants", params.min_mutants)
     analysed = [r["mutation"] for r in done if r["passing"]]
     funnel.note("mutants", sum(m["mutants"] for m in analysed))
     funnel.note("mutants_killed", sum(m["killed"] for m in analysed))

@@ -77,14 +77,16 @@ def check_function(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, A
         if result.status == "ok":
             executed |= result.lines
     coverage = covered_percent(executed, statements) if passing else 0.0
-    param_types, return_type, examples = (
-        observe_types(prelude, name, passing, limits, sb) if passing else ([], "", [])
+    param_types, return_type, examples, returned = (
+        observe_types(prelude, name, passing, limits, sb) if passing else ([], "", [], [])
     )
     mutation = None
     if passing and item.get("mutation"):
         from stages.testgen.mutation import analyse
 
-        mutation = analyse(prelude, name, passing, examples, limits, sb, **item["mutation"])
+        mutation = analyse(
+            prelude, name, passing, examples, limits, sb, returned=returned, **item["mutation"]
+        )
     return {
         "passing": passing,
         "failing": failing,
@@ -97,10 +99,11 @@ def check_function(item: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, A
 
 def observe_types(
     prelude: str, name: str, tests: list[str], limits: Limits, sandbox: Sandbox
-) -> tuple[list[str], str, list[tuple[Any, ...]]]:
+) -> tuple[list[str], str, list[tuple[Any, ...]], list[Any]]:
     """Run the passing tests once more through a wrapper that records the values the function saw.
 
-    Returns the parameter types, the return type and the argument tuples seen (literals only)."""
+    Returns the parameter types, the return type, the argument tuples seen and the values returned for them
+    (literals only)."""
     from stages.languages.types import observed_types
     from stages.sandbox import PYTHON
 
@@ -111,11 +114,11 @@ def observe_types(
         limits=limits.override(wall_s=limits.wall_s * max(1, len(tests)), output_cap=PROBE_OUTPUT_CAP),
     )
     if raw.exit_code != 0 or raw.stdout_bytes > PROBE_OUTPUT_CAP:
-        return [], "", []
+        return [], "", [], []
     try:
         calls = json.loads(raw.stdout)
     except json.JSONDecodeError:
-        return [], "", []
+        return [], "", [], []
     arg_lists, results = [], []
     for args, result in calls:
         try:
@@ -124,6 +127,6 @@ def observe_types(
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             continue  # a value that is not a literal: its type stays unknown
     if not arg_lists:
-        return [], "", []
+        return [], "", [], []
     params, ret = observed_types(arg_lists, results)
-    return [str(p) for p in params], str(ret), arg_lists
+    return [str(p) for p in params], str(ret), arg_lists, results

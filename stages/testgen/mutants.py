@@ -16,6 +16,14 @@ operator insertion/deletion) plus constant and return-value replacement:
     neg     `-x` -> `x`
     const   an integer constant c -> c + 1; True <-> False
     return  `return e` -> `return None` (e not already None)
+    constant  `return e` -> `return c` for each of (at most two) values the function was seen to return while
+            its passing asserts ran (without observations: True and False for a test, else 0): the mutant a
+            suite that asks one question survives (`neg`'s only assert `neg(1) == -1` passes `return -1`)
+    abs     `return e` -> `return abs(e)` where e may be a number (a seen return value is int or float): a
+            suite of non-negative answers survives it (`return -abs(a)` for `return -a`)
+    string  a string literal respelled: its case swapped, else its last character dropped (`''` -> `'_'`);
+            f-string parts are left alone
+    swap    a call's first two positional arguments swapped (when they differ)
 
 Each mutant is the whole mutated `def` as source (ast.unparse), to be run after the original module so that it
 rebinds the function's name (recursive calls reach the mutant too). `line` counts from the function's first
@@ -28,8 +36,9 @@ import ast
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-OPERATORS = ("ror", "aor", "lcr", "not", "neg", "const", "return")
+OPERATORS = ("ror", "aor", "lcr", "not", "neg", "const", "return", "constant", "abs", "string", "swap")
 
 _ROR: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.GtE),
@@ -98,8 +107,8 @@ def _is_none(node: ast.expr) -> bool:
 Change = Callable[[ast.AST], ast.AST]
 
 
-def _changes(node: ast.AST) -> Iterator[tuple[str, Change]]:
-    """Every (operator, change) that applies to `node`."""
+def _changes(node: ast.AST, seen: Seen) -> Iterator[tuple[str, Change]]:
+    """Every (operator, change) that applies to `node` (`seen`: what the function returned, see `Seen`)."""
     if isinstance(node, ast.Compare):
         for i, op in enumerate(node.ops):
             for new in _ROR.get(type(op), ()):
@@ -115,8 +124,18 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, Change]]:
         yield ("not" if isinstance(node.op, ast.Not) else "neg"), _unwrap
     elif isinstance(node, ast.Constant) and type(node.value) in (int, bool):
         yield "const", _bump
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield "string", _respell
     elif isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
         yield "return", _return_none
+        for value in seen.constants(node.value):
+            yield "constant", _return_constant(value)
+        if seen.numeric(node.value):
+            yield "abs", _wrap_abs
+    elif isinstance(node, ast.Call) and len(node.args) >= 2:
+        pair = node.args[:2]
+        if not any(isinstance(a, ast.Starred) for a in pair) and ast.dump(pair[0]) != ast.dump(pair[1]):
+            yield "swap", _swap_args
 
 
 def _set_cmp(index: int, new: type[ast.cmpop]) -> Change:
@@ -153,6 +172,110 @@ def _return_none(node: ast.AST) -> ast.AST:
     return node
 
 
+def _return_constant(value: ast.expr) -> Change:
+    def change(node: ast.AST) -> ast.AST:
+        assert isinstance(node, ast.Return)
+        node.value = copy.deepcopy(value)
+        return node
+
+    return change
+
+
+def _wrap_abs(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Return) and node.value is not None
+    node.value = ast.Call(func=ast.Name(id="abs", ctx=ast.Load()), args=[node.value], keywords=[])
+    return node
+
+
+def _respell(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Constant) and isinstance(node.value, str)
+    value = node.value
+    node.value = value.swapcase() if value.swapcase() != value else value[:-1] if value else "_"
+    return node
+
+
+def _swap_args(node: ast.AST) -> ast.AST:
+    assert isinstance(node, ast.Call)
+    node.args[0], node.args[1] = node.args[1], node.args[0]
+    return node
+
+
+_NOT_NUMBERS = (
+    ast.Compare,
+    ast.BoolOp,
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+
+
+def _is_test(node: ast.expr) -> bool:
+    return isinstance(node, ast.Compare | ast.BoolOp) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+    )
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the function returned while its passing asserts ran (literals; empty when nothing was observed)."""
+
+    returned: tuple[Any, ...] = ()
+
+    def constants(self, expr: ast.expr) -> list[ast.expr]:
+        """The constants `return expr` is replaced with: up to two distinct seen values, else a default."""
+        values: dict[str, Any] = {}
+        for value in self.returned:
+            values.setdefault(repr(value), value)
+        picked = list(values.values())[:2]
+        if not picked:
+            picked = [True, False] if _is_test(expr) else [0]
+        found = []
+        for value in picked:
+            try:
+                node = ast.parse(repr(value), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            if ast.dump(node) != ast.dump(expr):
+                found.append(node)
+        return found
+
+    def numeric(self, expr: ast.expr) -> bool:
+        if isinstance(expr, _NOT_NUMBERS) or _is_test(expr) or _is_str(expr):
+            return False
+        if not self.returned:
+            return True
+        return any(type(v) in (int, float) for v in self.returned)
+
+
+def returns_constant(prelude: str, name: str) -> bool:
+    """Whether function `name`'s body (its docstring aside) is one `return` of a literal: nothing to test."""
+    try:
+        func = find_function(ast.parse(prelude), name)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if func is None:
+        return False
+    body = func.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return False
+    value = body[0].value
+    if value is None:
+        return True
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def _sites(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
     """Nodes of the body in a fixed order (the docstring and nested annotations are never mutated)."""
     body = func.body
@@ -160,7 +283,9 @@ def _sites(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         body = body[1:]
     out: list[ast.AST] = []
     for stmt in body:
-        out.extend(n for n in ast.walk(stmt) if not isinstance(n, ast.arg))
+        nodes = list(ast.walk(stmt))
+        inside_fstrings = {id(n) for j in nodes if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
+        out.extend(n for n in nodes if not isinstance(n, ast.arg) and id(n) not in inside_fstrings)
     return out
 
 
@@ -178,7 +303,7 @@ def _replace_child(root: ast.AST, old: ast.AST, new: ast.AST) -> None:
                         return
 
 
-def mutants_of(prelude: str, name: str, max_mutants: int = 0) -> list[Mutant]:
+def mutants_of(prelude: str, name: str, max_mutants: int = 0, seen: Seen = Seen()) -> list[Mutant]:
     """The mutants of top-level function `name` of `prelude`, by line, without duplicates.
 
     More than `max_mutants` (0: no bound) are thinned to that many, evenly spread over the list, so a long
@@ -192,7 +317,7 @@ def mutants_of(prelude: str, name: str, max_mutants: int = 0) -> list[Mutant]:
     sites = _sites(func)
     found: dict[str, Mutant] = {}
     for index, node in enumerate(sites):
-        for operator, change in _changes(node):
+        for operator, change in _changes(node, seen):
             twin = copy.deepcopy(func)
             target = _sites(twin)[index]
             before = ast.unparse(target)

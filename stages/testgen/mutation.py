@@ -38,7 +38,7 @@ from typing import Any
 from stages.sandbox import Limits, Sandbox
 from stages.sandbox.pyfast import SnippetResult, run_snippets, run_snippets_isolated
 from stages.testgen.inputs import extra_inputs
-from stages.testgen.mutants import Mutant, mutants_of
+from stages.testgen.mutants import Mutant, Seen, mutants_of
 
 CALL_CPU_S = 0.05
 MUTANT_CALL_CPU_S = 0.5
@@ -111,13 +111,15 @@ def analyse(
     max_mutants: int,
     equivalence_inputs: int,
     mutant_wall_s: float,
+    returned: Sequence[Any] = (),
     isolated: bool = False,
 ) -> dict[str, Any]:
     """Mutation analysis of `tests` (asserts that pass on the original, one by one) against `name`'s mutants.
 
     `examples`: argument tuples observed while the tests ran (literals), the shape of the extra inputs;
-    `limits`: the asserts' limits. Returns the counts, the score and the surviving mutants' sites."""
-    mutants = mutants_of(prelude, name, max_mutants)
+    `returned`: the values it returned there (literals), the constants of the `constant` operator; `limits`:
+    the asserts' limits. Returns the counts, the score and the surviving mutants' sites."""
+    mutants = mutants_of(prelude, name, max_mutants, Seen(tuple(returned)))
     result: dict[str, Any] = {
         "mutants": len(mutants),
         "killed": 0,

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from stages.generate_tests import verdict
+from stages.generate_tests import GenerateTestsParams, drop_reason, verdict
 from stages.sandbox import SandboxParams, sandbox_for
 from stages.testgen.check import check_function
 from stages.testgen.mutation import analyse
@@ -55,7 +55,8 @@ def judged(prelude, name, asserts, **mutation):
 def test_a_leap_year_suite_without_century_years_scores_low_and_is_dropped():
     weak, strong = judged(LEAP, "isleap", WEAK), judged(LEAP, "isleap", STRONG)
     assert weak["coverage"] == strong["coverage"] == 100.0  # coverage cannot tell them apart
-    assert weak["mutation"]["mutants"] == 15 and weak["mutation"]["score"] == pytest.approx(9 / 15)
+    # 15 operator mutants, and the two constants seen (True, False), which a suite with both answers kills.
+    assert weak["mutation"]["mutants"] == 17 and weak["mutation"]["score"] == pytest.approx(11 / 17, abs=1e-4)
     survived = {(s["operator"], s["before"], s["after"]) for s in weak["mutation"]["survived"]}
     assert ("const", "400", "401") in survived and ("ror", "year % 400 == 0", "year % 400 != 0") in survived
     assert weak["mutation"]["equivalent"] == 0  # 1900 or 2000 among the extra inputs tells each apart
@@ -65,21 +66,47 @@ def test_a_leap_year_suite_without_century_years_scores_low_and_is_dropped():
 
 def test_a_mutant_that_agrees_on_every_extra_input_is_presumed_equivalent_and_not_counted():
     result = judged(ABS, "magnitude", ["assert magnitude(5) == 5", "assert magnitude(-3) == 3"])["mutation"]
-    # x >= 0 -> x > 0 and 0 -> 1 agree everywhere (-0 == 0); the rest are killed.
-    assert result["equivalent"] == 2 and result["survived"] == [] and result["score"] == 1.0
-    assert result["killed"] == result["mutants"] - 2
+    # x >= 0 -> x > 0, 0 -> 1 and abs() of the result agree everywhere (-0 == 0); the rest are killed.
+    assert result["equivalent"] == 3 and result["survived"] == [] and result["score"] == 1.0
+    assert result["killed"] == result["mutants"] - 3
 
 
 def test_a_mutant_that_never_ends_is_killed_by_the_wall_limit():
     result = judged(COUNT, "count_down", ["assert count_down(3) == 3"], mutant_wall_s=0.3)["mutation"]
-    # n -= 1 -> n += 1 loops forever on the assert: killed (judged again alone, it times out again).
-    assert result["mode"] == "bundle" and result["mutants"] == 9
-    assert result["killed"] == 9 and result["score"] == 1.0
+    # n -= 1 -> n += 1 loops forever on the assert: killed (judged again alone, it times out again). The one
+    # assert cannot tell count_down from `return 3`; abs() of a count is equivalent.
+    assert result["mode"] == "bundle" and result["mutants"] == 11 and result["equivalent"] == 1
+    assert result["killed"] == 9 and [s["after"] for s in result["survived"]] == ["return 3"]
 
 
 def test_asserts_that_pass_only_alone_are_judged_one_by_one():
     result = judged(STATEFUL, "remember", ["assert remember(5) == 1", "assert remember(7) == 1"])["mutation"]
-    assert result["mode"] == "pairs" and result["mutants"] == 1 and result["killed"] == 1
+    assert result["mode"] == "pairs" and result["mutants"] == 4 and result["killed"] == 2
+    # Both asserts expect 1: `return 1` passes them.
+    assert "return 1" in [s["after"] for s in result["survived"]]
+
+
+NEG = 'def neg(a):\n    """Same as -a."""\n    return -a\n'
+ISELEMENT = (
+    'def iselement(element):\n    """Whether element is an Element."""\n    return hasattr(element, "tag")\n'
+)
+
+
+def test_the_issues_one_assert_suites_are_no_longer_kept():
+    params = GenerateTestsParams()
+    one = judged(NEG, "neg", ["assert neg(1) == -1"])
+    assert [s["after"] for s in one["mutation"]["survived"]] == ["return -1"]  # a constant passes it
+    assert drop_reason(one, params) == "few_asserts"
+    two = judged(NEG, "neg", ["assert neg(1) == -1", "assert neg(-2) == 2"])
+    assert two["mutation"]["score"] == 1.0 and two["mutation"]["killed"] >= params.min_mutants
+    assert drop_reason(two, params) is None
+    element = judged(ISELEMENT, "iselement", ["assert iselement(1) == False"])
+    assert drop_reason(element, params) == "few_asserts"
+    # On int inputs `return False` (and "tag" -> "TAG") agree with it everywhere: presumed equivalent, so a
+    # 1.0 over the 2 mutants left is no evidence either.
+    mutation = element["mutation"]
+    assert (mutation["score"], mutation["killed"], mutation["equivalent"]) == (1.0, 2, 2)
+    assert drop_reason(element, dataclasses.replace(params, min_asserts=1)) == "few_mutants"
 
 
 @pytest.mark.parametrize(
