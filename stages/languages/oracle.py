@@ -18,7 +18,6 @@ DIR holds `<language>/<problem>.<ext>`, each file the completion that follows th
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING
 from stages.languages.base import Language, OracleCase, Status
 from stages.languages.benchmark import CompiledProblem
 from stages.languages.translate import render
+from stages.records.io import read_jsonl
 
 if TYPE_CHECKING:
     from stages.sandbox import Sandbox
@@ -87,10 +87,9 @@ def run_programs(
 # --- held-out solutions ------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> dict[str, dict[str, object]]:
+def rows_by_name(path: Path) -> dict[str, dict[str, object]]:
     """A compiled benchmark file (`data/benchmark/<language>.jsonl`) by row name."""
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {str(row["name"]): row for row in rows}
+    return {str(row["name"]): row for row in read_jsonl(path)}
 
 
 def _short(name: str) -> str:
@@ -123,7 +122,7 @@ def check_solutions(
 ) -> tuple[list[Verdict], list[str]]:
     """Every completion in `folder` run against `benchmark`'s compiled tests for `lang`; the verdicts, and the
     completions whose problem the benchmark lacks."""
-    named, missing = solution_programs(read_rows(benchmark), folder)
+    named, missing = solution_programs(rows_by_name(benchmark), folder)
     return run_programs(lang, named, sandbox=sandbox, workers=workers), missing
 
 
