@@ -128,9 +128,9 @@ def _eval(args: argparse.Namespace) -> int:
         n = min((v["n"] for v in summarise(rows)["per_problem"].values()), default=0)
         print(table([{"run": args.score, "n": n, **summarise(rows)}]))
         return 0
-    from stages.eval_report import read_metrics
+    from stages.experiments.runs import read_runs
 
-    metrics = read_metrics(args.dir)
+    metrics = [r.metrics for r in read_runs(args.dir)]
     if not metrics:
         print(f"{args.dir}: no evaluation metrics (run `dvc repro evaluate`)", file=sys.stderr)
         return 1

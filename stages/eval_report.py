@@ -13,12 +13,12 @@ all of them as Markdown tables in `reports/experiments.md`.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stages.experiments.runs import Run, read_runs
 from stages.records.io import write_json, write_text
 from stages.stage import Context
 
@@ -59,22 +59,6 @@ class EvalReportParams:
             self.passk_figure,
             self.before_after_figure,
         ]
-
-
-def read_metrics(directory: str | Path) -> list[dict[str, Any]]:
-    """Every run's metrics, sorted by run name; with the paired comparison against its reference run."""
-    from stages.evaluation.passk import paired_difference
-    from stages.evaluation.summary import per_problem_pass1
-
-    runs = {path.stem: json.loads(path.read_text()) for path in sorted(Path(directory).glob("*.json"))}
-    for metrics in runs.values():
-        reference = runs.get(metrics.get("reference") or "")
-        if reference is None or metrics.get("skipped") or reference.get("skipped"):
-            continue  # a skipped run (its experiment had no data) scored nothing to pair
-        pass1 = {p: (v["n"], v["c"]) for p, v in metrics["per_problem"].items()}
-        base = {p: (v["n"], v["c"]) for p, v in reference["per_problem"].items()}
-        metrics["paired"] = paired_difference(per_problem_pass1(pass1), per_problem_pass1(base))
-    return [runs[name] for name in sorted(runs)]
 
 
 def series_name(metrics: dict[str, Any]) -> str:
@@ -129,7 +113,8 @@ def draw(metrics: list[dict[str, Any]], path: Path) -> None:
 def run(params: EvalReportParams, ctx: Context) -> list[Any]:
     from stages.evaluation.summary import table
 
-    metrics = read_metrics(params.metrics_dir)
+    runs = read_runs(params.metrics_dir, seed=params.seed)
+    metrics = [r.metrics for r in runs]
     text = table(metrics)
     write_text(params.table, "```\n" + text + "\n```\n")
     draw(metrics, Path(params.figure))
@@ -147,16 +132,15 @@ def run(params: EvalReportParams, ctx: Context) -> list[Any]:
         ],
     )
     log.info("%d evaluation runs\n%s", len(metrics), text)
-    experiments_report(params)
+    experiments_report(params, runs)
     return []
 
 
-def experiments_report(params: EvalReportParams) -> None:
+def experiments_report(params: EvalReportParams, runs: list[Run] | None = None) -> None:
     from stages.experiments import figures, markdown
     from stages.experiments.matrix import build_matrix, correlations
-    from stages.experiments.runs import read_runs
 
-    runs = read_runs(params.metrics_dir, seed=params.seed)
+    runs = read_runs(params.metrics_dir, seed=params.seed) if runs is None else runs
     matrix = build_matrix(runs)
     corrs = correlations(matrix, params.min_points)
     write_text(params.experiments, markdown.report(matrix, corrs, runs, params.before_after_prefix))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from stages.eval_report import EvalReportParams, read_metrics, run
+from stages.eval_report import EvalReportParams, run
 from stages.evaluation.summary import summarise
+from stages.experiments.runs import read_runs
 from stages.stage import Context
 
 
@@ -36,7 +37,7 @@ def test_report_pairs_runs_with_their_reference(tmp_path: Path) -> None:
     write_run(folder, "base-lua", "lua", {"a": 0, "b": 1, "c": 2})
     write_run(folder, "tuned-lua", "lua", {"a": 2, "b": 1, "c": 2}, reference="base-lua")
     write_run(folder, "base-python", "python", {"a": 1})
-    metrics = {m["run"]: m for m in read_metrics(folder)}
+    metrics = {r.name: r.metrics for r in read_runs(folder)}
     paired = metrics["tuned-lua"]["paired"]
     assert paired["problems"] == 3 and paired["difference"] == pytest.approx(1 / 3)
     assert "paired" not in metrics["base-lua"]
