@@ -64,14 +64,17 @@ class DecontConfig:
     # A token n-gram found in more than this many tasks of one benchmark is boilerplate (C's #include block,
     # Java's class wrapper), never evidence.
     token_common: int = 3
-    # Shingles method: shingle length in canonical tokens, the containment (shared / the benchmark function's
-    # shingles) at which a row is dropped, and the fewest shingles a function needs to be scored by parts
-    # (smaller ones match only whole). bench_decont.py sweeps them: on renamed HumanEval copies rewritten each
-    # way of issue 31, k=6 / 0.7 / 16 drops 164/164 of every kind and 0 of 2,671 stdlib and site-packages
-    # functions; k=4 falsely drops 28, k=8 misses a swapped-assignment copy, min 12 or threshold 0.5 adds
-    # false drops (a 12-shingle filter comprehension in isort, HumanEval/7).
+    # Shingles method: shingle length in canonical tokens. On renamed HumanEval copies rewritten the ways of
+    # issue 31 and 2,671 stdlib and site-packages functions (bench_decont.py, table 6), 6 drops 164/164 of the
+    # hardest kinds and no ordinary function; 4 and 5 miss 1-2 copies (more short windows are boilerplate) and
+    # 5 drops one ordinary function, 8 misses 3 (a swapped pair of assignments breaks more windows).
     shingle_k: int = 6
+    # Shingles method: the containment (shared shingles / the benchmark function's) at which a row is dropped.
+    # 0.8 misses 3 copies; with shingle_min 12, 0.5 / 0.6 / 0.7 drop 3 / 1 / 1 ordinary functions.
     shingle_threshold: float = 0.7
+    # Shingles method: a benchmark function with fewer shingles than this is too short to score by parts and
+    # matches only a whole row function with the same canonical tokens (12 drops an isort filter
+    # comprehension as HumanEval/7; 16 drops none and misses no copy).
     shingle_min: int = 16
     # Row fields checked (those a row lacks are ignored).
     fields: tuple[str, ...] = ("code", "instruction", "input", "output")

@@ -40,8 +40,14 @@ def shingles(texts):
 
 
 @pytest.fixture(scope="module")
+def before(texts):
+    return Decontaminator(texts, DecontConfig(methods=("substring", "ngram", "tokens")))
+
+
+@pytest.fixture(scope="module")
 def renamed_copies():
-    return [renamed(program(p)) for p in PROBLEMS]
+    """Every program renamed, its docstrings gone (prose would give the copy away to the word n-grams)."""
+    return [without_docstrings(renamed(program(p))) for p in PROBLEMS]
 
 
 @pytest.mark.parametrize(
@@ -49,10 +55,9 @@ def renamed_copies():
     [(HE138_FLIPPED, "HumanEval/138"), (HE42_LOOP, "HumanEval/42"), (HE28_STR, "HumanEval/28")],
 )
 def test_the_issues_minimal_pairs_are_dropped_by_shingles_where_the_old_methods_kept_them(
-    texts, default, row, task
+    before, default, row, task
 ):
-    old = Decontaminator(texts, DecontConfig(methods=("substring", "ngram", "tokens")))
-    assert old.check({"code": HE138}) is not None and old.check({"code": row}) is None
+    assert before.check({"code": HE138}) is not None and before.check({"code": row}) is None
     evidence = default.check({"code": row})
     assert evidence is not None
     assert (evidence.task_id, evidence.method, evidence.score) == (task, "shingles", 1.0)
@@ -97,13 +102,15 @@ def test_the_rewriter_keeps_each_programs_meaning(renamed_copies):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_at_least_95_percent_of_each_rewrite_kind_is_dropped(renamed_copies, shingles, default, kind):
+def test_at_least_95_percent_of_each_rewrite_kind_is_dropped(before, renamed_copies, shingles, default, kind):
     rows = [{"code": rewrite(text, kind)} for text in renamed_copies]
     changed = sum(row["code"] != text for row, text in zip(rows, renamed_copies, strict=True))
     assert changed >= 100  # the rewrite touched most programs
     missed = [p["task_id"] for p, row in zip(PROBLEMS, rows, strict=True) if shingles.check(row) is None]
     assert len(missed) <= 0.05 * len(rows), missed
     assert sum(default.check(row) is None for row in rows) <= len(missed)
+    # The kind is one the methods before it missed (issue 31 saw 119, 132, 146 and 153 of 164 dropped).
+    assert sum(before.check(row) is not None for row in rows) <= 160
 
 
 def test_false_drops_stay_under_half_a_percent_on_the_stdlib_and_site_packages(shingles):
@@ -119,7 +126,7 @@ def test_false_drops_stay_under_half_a_percent_on_the_stdlib_and_site_packages(s
 def test_a_drop_keeps_its_evidence_with_the_score_and_the_reason(renamed_copies, shingles):
     funnel = Funnel("decontaminate")
     report = DecontReport("t", shingles)
-    row = {"id": "r1", "code": rewrite(without_docstrings(renamed_copies[12]), "flipped")}  # longest()
+    row = {"id": "r1", "code": rewrite(renamed_copies[12], "flipped")}  # longest()
     assert list(report.filter([row], "functions", funnel)) == []
     assert dict(funnel.dropped) == {reason("shingles"): 1}
     (drop,) = report.drops
