@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "tests" / "languages"))
 from language_helpers import compiled, program, read_fixtures, runtime_problem  # noqa: E402
 
 from stages.common import CommonParams  # noqa: E402
-from stages.evaluation.execute import run_program  # noqa: E402
 from stages.executors import make_executor  # noqa: E402
 from stages.languages import get  # noqa: E402
+from stages.languages.execute import run_program  # noqa: E402
 from stages.sandbox import SandboxParams  # noqa: E402
 from stages.sandbox.engine import PYTHON  # noqa: E402
 

@@ -238,9 +238,9 @@ def run_settings(name: str, evaluation: EvalRun) -> dict[str, Any]:
 def run(params: EvaluateParams, ctx: Context, name: str) -> list[Funnel]:
     """Score run `name`; its metrics are the stage's report (it drops nothing, so it has no funnel)."""
     from stages.evaluation import prompts
-    from stages.evaluation.execute import run_program
     from stages.evaluation.summary import summarise
     from stages.executors import make_executor
+    from stages.languages.execute import run_program
 
     evaluation = params.run(name)
     where = f"evaluate@{name}"

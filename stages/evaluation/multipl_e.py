@@ -122,8 +122,8 @@ def export(
 
 def score_dir(directory: Path, sandbox: Mapping[str, Any], workers: int = 0) -> list[dict[str, Any]]:
     """Score every completion file of `directory` as MultiPL-E's evaluator does; rows as the stage writes them."""
-    from stages.evaluation.execute import run_program
     from stages.evaluation.prompts import program
+    from stages.languages.execute import run_program
 
     rows: list[dict[str, Any]] = []
     with ThreadPoolExecutor(max_workers=workers or None) as pool:

@@ -11,18 +11,50 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stages.languages.base import CompileError, Language, RuntimeUnavailable, Status
 
 if TYPE_CHECKING:
     from stages.sandbox import Limits, RawResult, Sandbox
 
+# Bytes of stdout and stderr a result keeps (MultiPL-E keeps 2048 of each; the sandbox caps at output_cap).
+OUTPUT_KEPT = 2048
+
 
 @dataclass(frozen=True)
 class Execution:
     status: Status
     raw: RawResult
+
+
+def run_program(item: dict[str, Any], sandbox: dict[str, Any], fast: bool = True) -> dict[str, Any]:
+    """The one function executors map over programs: translation's candidates and oracles, evaluation's
+    completions (cached by program text). item: language, program, and optionally wall_s (a wall limit of its
+    own, with CPU-time headroom); sandbox: SandboxParams as a dict (bound with functools.partial, so it is part
+    of every cached result's key); `fast`: the language's cheaper build (same verdicts), False: each program
+    compiled alone in the sandbox. Returns the status and the facts worth keeping: exit code, whether it timed
+    out, the wall time, the start of stdout and stderr.
+
+    Only status OK counts as passing, never exit code 0 alone: Racket's rackunit exits 0 after a failed check,
+    and each language's `classify` knows its runtime's real behaviour."""
+    from stages import languages
+    from stages.params import build
+    from stages.sandbox import SandboxParams, sandbox_for
+
+    sb = sandbox_for(build(SandboxParams, sandbox, where="sandbox"))
+    limits = sb.params.limits
+    if item.get("wall_s"):
+        limits = limits.override(wall_s=item["wall_s"], cpu_s=max(limits.cpu_s, int(2 * item["wall_s"]) + 1))
+    result = execute(languages.get(item["language"]), item["program"], limits=limits, sandbox=sb, fast=fast)
+    return {
+        "status": result.status.value,
+        "exit_code": result.raw.exit_code,
+        "timed_out": result.raw.timed_out,
+        "wall_s": round(result.raw.wall_s, 3),
+        "stdout": result.raw.stdout[:OUTPUT_KEPT],
+        "stderr": result.raw.stderr[:OUTPUT_KEPT],
+    }
 
 
 def execute(

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from stages import languages
 from stages.languages.base import Language, Untranslatable
+from stages.languages.execute import run_program
 from stages.records import Funnel, read_rows, write_rows
 from stages.records.io import write_json
 from stages.translation.dedup import BANNED_WORD, EXACT_DUPLICATE, KEPT, NEAR_DUPLICATE, RougeL, Selector
 from stages.translation.rounds import BEYOND_QUOTA, NOT_PASSING, FunctionDraw, Sample, run_rounds
 from stages.translation.rows import clean, funnel_plot, sft_view, translation_row
-from stages.translation.runner import check_runtime, run_program
+from stages.translation.runner import check_runtime
 from stages.translation.settings import LanguageSettings
 from stages.translation.tasks import TEMPLATE_VERSION, TranslationTask, build_task
 

@@ -7,9 +7,10 @@ import dataclasses
 import pytest
 
 from stages import languages
+from stages.languages.execute import run_program
 from stages.languages.lua import Lua
 from stages.sandbox import SandboxParams
-from stages.translation.runner import RuntimeMissing, check_runtime, run_program
+from stages.translation.runner import RuntimeMissing, check_runtime
 from stages.translation.tasks import build_task
 
 pytestmark = [pytest.mark.runtime]
