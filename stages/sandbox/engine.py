@@ -5,7 +5,9 @@
 version, whether the run's memory or work dir was full) and each language module classifies it.
 
 Beside the per-process limits, a run is bounded as a whole (`Containment`): a seccomp deny-list (`seccomp.py`),
-its uid's memory+pids cgroup (`cgroups.py`) and a size-capped tmpfs under its work dir (`workfs.py`).
+its uid's memory+pids cgroup (`cgroups.py`) and a size-capped tmpfs of its own as its work dir (`workfs.py`).
+The filter also refuses every socket but a unix one, so nothing of a run lives on in the network stack; CPU time
+is reported for runs the host kills too (read from /proc before the kill).
 """
 
 from __future__ import annotations

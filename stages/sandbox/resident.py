@@ -3,9 +3,10 @@
 A fresh bwrap and exec chain per run cost ~12 ms (bwrap's namespaces and mounts ~5 ms, prlimit + waiter +
 setpriv + env ~6.5 ms) over a bare spawn; here they are paid once per worker, and a run costs a fork and an exec
 inside the sandbox. Isolation from the host is bwrap's, unchanged. Isolation between consecutive runs of one
-uid comes from the launcher (`launcher.py`): each run gets a fresh work dir, its leftovers are killed, and the
-sandbox is reused only when it is back to its initial state (nothing in /tmp or /dev/shm, no IPC object or message
-queue, no process); otherwise it is replaced before the next run. The whole bwrap lives in its uid's cgroup
+uid comes from the launcher (`launcher.py`): each run gets a fresh work dir (a tmpfs of its own, `workfs.py`) and
+the same first pid (the PID namespace's counter set back), its leftovers are killed, and the sandbox is reused
+only when it is back to its initial state (nothing made in /tmp or /dev/shm, no IPC object or message queue, no
+socket, no process); otherwise it is replaced before the next run. The whole bwrap lives in its uid's cgroup
 (`cgroups.py`), whose memory and task limits therefore bound each run together with the launcher's ~10 MB. Timeouts and output floods end the whole bwrap, as a
 per-run sandbox would end: nothing inside has to cooperate.
 """
