@@ -19,6 +19,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 from stages import languages
+from stages.common import code_version
 from stages.languages.base import Language, Untranslatable
 from stages.languages.execute import run_program
 from stages.records import Funnel, read_rows, write_rows
@@ -68,6 +69,12 @@ class Translated:
     tasks: list[TranslationTask]
 
 
+def verdict_cache() -> str:
+    """The executor cache of program verdicts, named after the code that judges them (the worker's import
+    closure), so a verdict never outlives that code."""
+    return f"translate.run-{code_version('stages.languages.execute')}"
+
+
 def build_tasks(
     lang: Language, functions: Sequence[dict[str, Any]], settings: LanguageSettings, funnel: Funnel
 ) -> tuple[list[TranslationTask], list[dict[str, Any]]]:
@@ -113,7 +120,7 @@ def satisfiable(
     ask one call for different values, a harness that does not type-check) would reject every translation at
     the cost of its draws: those functions are dropped as `oracle_failed` before any is drawn."""
     items = [{"language": lang.name, "program": task.oracle, "wall_s": settings.wall_s} for task in tasks]
-    passed = [result["status"] == "OK" for result in executor.map(run, items, cache="translate.run")]
+    passed = [result["status"] == "OK" for result in executor.map(run, items, cache=verdict_cache())]
     failed = [task.name for task, ok in zip(tasks, passed, strict=True) if not ok]
     if failed:
         log.warning("%s: %d function(s) whose tests no program passes: %s", lang.name, len(failed), failed)
@@ -150,7 +157,7 @@ def translate(
             for i, samples in zip(active, completions, strict=True)
             for c in samples
         ]
-        results = iter(list(executor.map(run, items, cache="translate.run")))
+        results = iter(list(executor.map(run, items, cache=verdict_cache())))
         out: list[list[Sample]] = []
         for i, samples in zip(active, completions, strict=True):
             judged = []
