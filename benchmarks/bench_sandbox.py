@@ -243,7 +243,7 @@ def bench_bookkeeping(calls: int = 2000) -> None:
 def settle_checks() -> None:
     """What the launcher reads after each run beyond the checks of issue 15 (here in the host's namespaces, whose
     tables hold more sockets than a sandbox's: an upper bound)."""
-    launcher.net_tables()
+    launcher.net_state()
     launcher.change_times()
 
 

@@ -51,7 +51,10 @@ SCRATCH_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")  # /dev/mqueue lists the name
 # root (bwrap's dirs on the way to the work root are root-owned 0711), so their change time says whether one was
 CHANGE_TIMED = ("/tmp", "/dev/shm")
 SYSV_IPC = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
-NET_TABLES = ("/proc/net/unix", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6")
+UNIX_TABLE = "/proc/net/unix"  # the namespace's unix sockets, abstract names included
+# The namespace's own counts of sockets, in use and in TIME_WAIT (the other figures there are host-wide). Not
+# /proc/net/tcp: reading it walks the host's whole TCP hash, ~10 ms each time.
+SOCKSTAT, SOCKSTAT_OWN = "/proc/net/sockstat", ("used", "inuse", "tw")
 LEFTOVER_WAIT_S = 1.0  # how long killed leftovers may take to be reaped by bwrap's init
 PROGRAM_OOM_SCORE_ADJ = "1000"  # the first process any OOM killer picks
 
@@ -204,16 +207,23 @@ def change_times() -> dict[str, int]:
     return {path: os.stat(path).st_ctime_ns for path in CHANGE_TIMED if os.path.isdir(path)}
 
 
-def net_tables() -> dict[str, str]:
-    """The network namespace's sockets (the control socket was made on the host: not listed here)."""
-    tables = {}
-    for path in NET_TABLES:
-        try:
-            with open(path) as fh:
-                tables[path] = fh.read()
-        except OSError:
-            continue
-    return tables
+def net_state() -> tuple[str, list[str]]:
+    """The network namespace's sockets (the control socket was made on the host: not listed here): its unix
+    sockets, and how many sockets of each protocol it holds or keeps in TIME_WAIT."""
+    try:
+        with open(UNIX_TABLE) as fh:
+            unix = fh.read()
+        with open(SOCKSTAT) as fh:
+            fields = [line.split() for line in fh]
+    except OSError:
+        return "", []
+    counts = [
+        f"{words[0]}{words[i]}={words[i + 1]}"
+        for words in fields
+        for i in range(1, len(words) - 1, 2)
+        if words[i] in SOCKSTAT_OWN
+    ]
+    return unix, counts
 
 
 def reset_pid_counter(last_pid_fd: int) -> None:
@@ -225,7 +235,7 @@ class Initial:
     """What a clean sandbox holds, read when the launcher starts."""
 
     def __init__(self) -> None:
-        self.scratch, self.net, self.changed = scratch_entries(), net_tables(), change_times()
+        self.scratch, self.net, self.changed = scratch_entries(), net_state(), change_times()
 
 
 def settle(uid: int, initial: Initial) -> bool:
@@ -240,7 +250,7 @@ def settle(uid: int, initial: Initial) -> bool:
     if scratch_entries() != initial.scratch:  # bwrap made the work root's ancestors there, root-owned 0711; a
         # queue left in /dev/mqueue would be opened by name by the next run
         return False
-    if change_times() != initial.changed or net_tables() != initial.net:
+    if change_times() != initial.changed or net_state() != initial.net:
         return False
     for path in SYSV_IPC:
         try:
