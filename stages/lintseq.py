@@ -29,6 +29,7 @@ from stages.common import code_version
 from stages.editseq import INITIAL_ERRORS
 from stages.editseq.languages import LANGUAGES
 from stages.editseq.linters import PYTHON_LINTERS
+from stages.editseq.task import NO_INSTRUCTION, NO_PROGRAM, text_field
 from stages.records import Funnel, child_row, read_rows, write_rows
 from stages.records.io import write_json
 from stages.stage import Context
@@ -93,16 +94,20 @@ def programs(params: LintSeqParams) -> Iterator[tuple[dict[str, Any], dict[str, 
     """(source row, work item) for every row of every source."""
     for source in params.sources:
         for row in read_rows(source.rows):
-            instruction = str(row.get(source.instruction, "")) if source.instruction else ""
-            yield (
-                row,
-                {
-                    "id": row["id"],
-                    "program": str(row.get(source.program, "")),
-                    "instruction": instruction,
-                    "language": source.language,
-                },
+            # A field that is not text (null, bytes that are not UTF-8) is a named drop, never its repr.
+            program, bad = text_field(row.get(source.program), NO_PROGRAM)
+            instruction, bad_instruction = (
+                text_field(row.get(source.instruction), NO_INSTRUCTION) if source.instruction else ("", None)
             )
+            item = {
+                "id": row["id"],
+                "program": program,
+                "instruction": instruction,
+                "language": source.language,
+            }
+            if bad or bad_instruction:
+                item["drop"] = bad or bad_instruction
+            yield row, item
 
 
 def run(params: LintSeqParams, ctx: Context) -> Funnel:

@@ -7,12 +7,12 @@ are line-based approximations (a bracket inside a string literal fools them); a 
 lines are picked, never whether a state lints clean.
 
 Syntax pre-check (a program that fails it is dropped before any sampling): the language's own parser, the one
-the linter also runs first: `ast.parse` for Python, `luac5.4 -p` for Lua, `ocamlc -stop-after parsing` for OCaml.
+the linter also runs first: `compile()` for Python (parse and symbol table: a `nonlocal` without a binding fails
+it), `luac5.4 -p` for Lua, `ocamlc -stop-after parsing` for OCaml.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import cast
 
@@ -91,13 +91,13 @@ def fenced_program(response: str, language: str) -> str:
 def has_syntax_error(program: str, language: str) -> bool:
     """The language's own parser rejects `program` (raises MissingTool without the Lua or OCaml tools)."""
     check_language(language)
+    from stages.editseq.linters import LinterCrash, Parser, compile_error, linter_for
+
     if language == "python":
         try:
-            ast.parse(program)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return compile_error(program) is not None
+        except LinterCrash:  # NUL bytes, absurd nesting
             return True
-        return False
-    from stages.editseq.linters import Parser, linter_for
 
     parser = cast(Parser, linter_for(FIXED_LINTERS[language]))
     return parser.syntax_error(program) is not None

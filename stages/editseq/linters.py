@@ -1,12 +1,18 @@
-"""The linters that decide which lines depend on a deleted one: each reports the 1-based lines of a program that
-carry a blocking error. One module-level instance per process (`linter_for`), reused for every program.
+"""The linters that decide which lines depend on a deleted one: each reports a program's blocking messages, as
+(1-based line, text) pairs; `error_lines` keeps the lines. One module-level instance per process (`linter_for`),
+reused for every program. A message's text has its line numbers masked (`line _`), so the same message on the
+same line compares equal in two states of a program: `initial_errors: ignore` subtracts the original's messages.
 
-- `pyflakes` (the embedded default, ~1 ms a call): only messages that mean the program would fail count, such as
-  undefined names and locals, syntax errors, `return` outside a function. Unused imports and variables never do.
-  This data is not the paper's.
+- `pyflakes` (the embedded default, ~1 ms a call): `compile()` first (what `ast.parse` misses: `nonlocal` without
+  a binding, `return` outside a function), then only pyflakes messages that mean the program would fail, such as
+  undefined names and locals. Unused imports and variables never count. This data is not the paper's.
 - `pylint` (the paper's mode): in-process pylint with LintSeq's flags and message filter (warnings ignored except
-  W0311 bad-indentation and W0231 super-init-not-called; every E and F counts). Import resolution (E0401, E0611,
-  E1101) is disabled, so the result does not depend on which packages happen to be installed.
+  W0311 bad-indentation and W0231 super-init-not-called; every E and F counts), plus `compile()`'s error where
+  pylint has none. No module outside the standard library is ever imported (as if none were installed), and
+  import-error and no-name-in-module (E0401, E0611) are off, so the result does not depend on which packages
+  happen to be installed; no-member (E1101) counts, on the program's own classes and the standard library's.
+- A syntax error is blamed where pylint's E0001 blames it: the line its message names ("expected an indented
+  block after 'if' statement on line 2": the emptied `if`), else the line the parser stopped at.
 - `luacheck` (Lua): `luac5.4 -p` decides syntax, then luacheck reports what would fail at run time
   (`LUACHECK_BLOCKING`). Debian packages lua5.4 and lua-check.
 - `ocaml`: `ocamlc` parses and type-checks the program as one compilation unit; every error counts, no warning
@@ -19,14 +25,22 @@ executes the program, so no sandbox is needed.
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import itertools
 import os
 import re
 import shutil
 import subprocess
-from typing import Protocol
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
 
 from stages.common import scratch_dir
+
+if TYPE_CHECKING:
+    from pylint.lint import PyLinter
 
 
 class LinterCrash(RuntimeError):
@@ -37,12 +51,37 @@ class MissingTool(RuntimeError):
     """A linter's command is not installed (a setup problem, never a program's drop)."""
 
 
+# A blocking message: its 1-based line and its text (with the code, line numbers masked).
+Message = tuple[int, str]
+
+
 class Linter(Protocol):
     name: str
+
+    def messages(self, source: str) -> set[Message]:
+        """The blocking messages of `source`."""
+        ...
 
     def error_lines(self, source: str) -> set[int]:
         """1-based lines of `source` that carry a blocking error."""
         ...
+
+
+class _Lines:
+    def messages(self, source: str) -> set[Message]:
+        raise NotImplementedError
+
+    def error_lines(self, source: str) -> set[int]:
+        return {line for line, _ in self.messages(source)}
+
+
+_LINE_NUMBER = re.compile(r"\bline \d+")
+_ON_LINE = re.compile(r"on line (\d+)")
+
+
+def _text(message: str) -> str:
+    """A message's text with its line numbers masked (they shift as lines are deleted)."""
+    return _LINE_NUMBER.sub("line _", message)
 
 
 class Parser(Linter, Protocol):
@@ -74,28 +113,58 @@ PYFLAKES_BLOCKING = frozenset(
 )
 
 
-class Pyflakes:
+def compile_error(source: str, tree: ast.Module | None = None) -> Message | None:
+    """The error `compile()` raises on `source` (parsed already: `tree`), as a message, or None. Warnings are
+    ignored (an `-W error` would turn a SyntaxWarning into an error)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(ast.parse(source) if tree is None else tree, "program.py", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return _clamp(_blamed_line(exc.msg, exc.lineno), source), _text(f"{type(exc).__name__}: {exc.msg}")
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+        raise LinterCrash(f"compile: {type(exc).__name__}: {exc}") from exc
+    return None
+
+
+def _blamed_line(message: str, line: int | None) -> int | None:
+    """The line pylint's E0001 blames: the one the message names ("... on line 2"), else the parser's."""
+    match = _ON_LINE.search(message)
+    return int(match.group(1)) if match else line
+
+
+class Pyflakes(_Lines):
     name = "pyflakes"
 
-    def error_lines(self, source: str) -> set[int]:
+    def messages(self, source: str) -> set[Message]:
         from pyflakes import checker
 
         try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            return {_clamp(exc.lineno, source)}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except SyntaxError:
+            tree = None
         except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
             raise LinterCrash(f"pyflakes: {type(exc).__name__}: {exc}") from exc
+        error = compile_error(source, tree)  # parses again only on a syntax error, for its message
+        if error is not None:
+            return {error}
         try:
             found = checker.Checker(tree, filename="program.py").messages
         except RecursionError as exc:
             raise LinterCrash(f"pyflakes: {type(exc).__name__}") from exc
-        return {m.lineno for m in found if type(m).__name__ in PYFLAKES_BLOCKING}
+        return {
+            (m.lineno, _text(f"{type(m).__name__}: {m.message % m.message_args}"))
+            for m in found
+            if type(m).__name__ in PYFLAKES_BLOCKING
+        }
 
 
-# LintSeq's pylint flags, with import resolution off (its result would depend on the installed packages).
+# LintSeq's pylint flags, with the messages about imports off (a module outside the standard library is never
+# imported, so every such import would be an E0401).
 PYLINT_ARGS = (
-    "--disable=C,R,E0401,E0611,E1101",
+    "--disable=C,R,E0401,E0611",
     "--reports=n",
     "--score=n",
     "--unsafe-load-any-extension=y",
@@ -104,10 +173,63 @@ PYLINT_ARGS = (
     "--jobs=1",
 )
 PYLINT_KEPT_WARNINGS = frozenset({"W0311", "W0231"})
-_ON_LINE = re.compile(r"on line (\d+)")
+_MODULE_NAME = re.compile(r"\bprogram_\d+_\d+\b")
 
 
-class Pylint:
+class _OutsideStdlib(set[str]):
+    """astroid's module denylist (a set it asks `name in denylist`), holding every module outside the standard
+    library: astroid never imports one, as if it were not installed, so the packages that happen to be
+    installed (or the working directory's) never change a lint."""
+
+    def __contains__(self, name: object) -> bool:
+        return (
+            isinstance(name, str) and name.partition(".")[0] not in sys.stdlib_module_names
+        ) or super().__contains__(name)
+
+
+def _deny_outside_stdlib() -> None:
+    from astroid import MANAGER
+    from astroid.manager import AstroidManager
+
+    denylist = _OutsideStdlib(MANAGER.module_denylist)
+    AstroidManager.brain["module_denylist"] = denylist  # what each new AstroidManager() reads
+    MANAGER.module_denylist = denylist
+
+
+def _reuse_checkers(linter: PyLinter) -> None:
+    """Each `check` of `linter` reuses one set of checkers and one AST walker, built once.
+
+    pylint 3.2's `check` builds them for every call (sorting ~40 checkers and collecting their visit methods:
+    more than half of a call on a short program), though they depend only on which messages are enabled, fixed
+    here once configured (a program's own `# pylint:` pragmas change its file's state, not these). Each check
+    still opens and closes every checker, as pylint's own context manager does."""
+    from pylint.checkers import BaseRawFileChecker, BaseTokenChecker
+    from pylint.utils import ASTWalker
+
+    needed = linter.prepare_checkers()
+    walker = ASTWalker(linter)
+    for checker in needed:
+        walker.add_checker(checker)
+    check = functools.partial(
+        linter.check_astroid_module,
+        walker=walker,
+        tokencheckers=[c for c in needed if isinstance(c, BaseTokenChecker)],
+        rawcheckers=[c for c in needed if isinstance(c, BaseRawFileChecker)],
+    )
+
+    @contextlib.contextmanager
+    def module_checker() -> Iterator[Callable[..., bool | None]]:
+        for checker in needed:
+            checker.open()
+        yield check
+        linter.stats.statement = walker.nbstatements
+        for checker in reversed(needed):
+            checker.close()
+
+    linter._astroid_module_checker = module_checker  # type: ignore[method-assign]
+
+
+class Pylint(_Lines):
     """pylint in-process, configured once; each call lints one file in a private temp dir."""
 
     name = "pylint"
@@ -126,8 +248,10 @@ class Pylint:
         first.write_text("")
         run = Run([*PYLINT_ARGS, f"--rcfile={rcfile}", str(first)], reporter=CollectingReporter(), exit=False)
         self._linter = run.linter
+        _deny_outside_stdlib()  # after Run, which adds its own (empty) ignored-modules to the denylist
+        _reuse_checkers(self._linter)
 
-    def error_lines(self, source: str) -> set[int]:
+    def messages(self, source: str) -> set[Message]:
         import astroid
         from pylint.reporters import CollectingReporter
 
@@ -144,22 +268,24 @@ class Pylint:
         finally:
             path.unlink(missing_ok=True)
             astroid.MANAGER.astroid_cache.pop(name, None)
-        lines: set[int] = set()
+        found: set[Message] = set()
         for message in reporter.messages:
             code = message.msg_id
             if code.startswith("W") and code not in PYLINT_KEPT_WARNINGS:
                 continue
             if code.startswith(("C", "R")):
                 continue
-            if code == "E0001":
-                match = _ON_LINE.search(message.msg)
-                line = int(match.group(1)) if match else message.line
-            elif code == "F0002":  # astroid crashed on the program
+            if code == "F0002":  # astroid crashed on the program
                 raise LinterCrash(f"pylint: {message.msg}")
-            else:
-                line = message.line
-            lines.add(_clamp(line, source))
-        return lines
+            line = _blamed_line(message.msg, message.line) if code == "E0001" else message.line
+            text = _text(_MODULE_NAME.sub("program", f"{code} {message.msg}"))
+            found.add((_clamp(line, source), text))
+        if not any(text.startswith("E0001") for _, text in found):
+            # What only the compiler finds (pylint reports most of it: nonlocal without a binding is E0117).
+            error = compile_error(source)
+            if error is not None:
+                found.add(error)
+        return found
 
 
 def _clamp(line: int | None, source: str) -> int:
@@ -235,12 +361,12 @@ _LUAC_ERROR = re.compile(r"program\.lua:(\d+): (.*)")
 # "'end' expected (to close 'function' at line 3)", "unfinished long string (starting at line 3)": the opener
 # is the line to delete, not the line where the parser gave up (often an innocent one further down).
 _OPENED_AT = re.compile(r"at line (\d+)\)")
-_LUACHECK_MESSAGE = re.compile(r"^program\.lua:(\d+):\d+: \(([EW]\d+)\)", re.M)
+_LUACHECK_MESSAGE = re.compile(r"^program\.lua:(\d+):\d+: \(([EW]\d+)\) (.*)$", re.M)
 # Inline options (`-- luacheck: ignore`) would let a program silence its own errors; 1.1.0 has no CLI switch.
 _INLINE_OPTION = re.compile(r"luacheck:")
 
 
-class Luacheck:
+class Luacheck(_Lines):
     name = "luacheck"
 
     def __init__(self) -> None:
@@ -248,8 +374,7 @@ class Luacheck:
         self._luacheck = _require("luacheck", "lua-check")
         self._work = _Workdir("polyforge-lua-", "program.lua")
 
-    def syntax_error(self, source: str) -> int | None:
-        """The line `luac5.4 -p` blames (the opener of an unclosed block), or None."""
+    def _parse(self, source: str) -> Message | None:
         done = self._work.run([self._luac, "-p", "program.lua"], source)
         if done.returncode == 0:
             return None
@@ -257,19 +382,29 @@ class Luacheck:
         if match is None:
             raise LinterCrash(f"luac5.4: {done.stderr.strip()[:200]}")
         opened = _OPENED_AT.search(match.group(2))
-        return _clamp(int(opened.group(1) if opened else match.group(1)), source)
+        line = _clamp(int(opened.group(1) if opened else match.group(1)), source)
+        return line, _text(f"luac: {match.group(2)}")
 
-    def error_lines(self, source: str) -> set[int]:
-        line = self.syntax_error(source)
-        if line is not None:
-            return {line}
+    def syntax_error(self, source: str) -> int | None:
+        """The line `luac5.4 -p` blames (the opener of an unclosed block), or None."""
+        error = self._parse(source)
+        return None if error is None else error[0]
+
+    def messages(self, source: str) -> set[Message]:
+        error = self._parse(source)
+        if error is not None:
+            return {error}
         done = self._work.run(
             [self._luacheck, *LUACHECK_ARGS, "program.lua"], _INLINE_OPTION.sub("luacheck_:", source)
         )
         if done.returncode > 2:  # 3: I/O or internal error
             raise LinterCrash(f"luacheck: {(done.stderr or done.stdout).strip()[:200]}")
         found = _LUACHECK_MESSAGE.findall(done.stdout)
-        return {_clamp(int(line), source) for line, code in found if code in LUACHECK_BLOCKING}
+        return {
+            (_clamp(int(line), source), _text(f"{code} {text}"))
+            for line, code, text in found
+            if code in LUACHECK_BLOCKING
+        }
 
 
 # -stop-after typing: parse and type-check only (no code generated). -w -a -warn-error -a: warnings never count;
@@ -279,7 +414,7 @@ OCAMLC_ARGS = ("-w", "-a", "-warn-error", "-a", "-error-style", "short", "-color
 _OCAML_LOCATION = re.compile(r'^File "[^"]*", lines? (\d+)[^\n]*\n(.*)$', re.M)
 
 
-class Ocaml:
+class Ocaml(_Lines):
     """ocamlc on `program.ml` (module Program, the standard library opened as usual)."""
 
     name = "ocaml"
@@ -288,29 +423,29 @@ class Ocaml:
         self._ocamlc = _require("ocamlc", "ocaml-nox")
         self._work = _Workdir("polyforge-ocaml-", "program.ml")
 
-    def _errors(self, source: str, stop_after: str) -> set[int]:
+    def _errors(self, source: str, stop_after: str) -> set[Message]:
         done = self._work.run([self._ocamlc, "-stop-after", stop_after, *OCAMLC_ARGS, "program.ml"], source)
         if done.returncode == 0:
             return set()
-        errors: list[int] = []
-        openers: list[int] = []
-        warnings = False
+        errors: list[Message] = []
+        openers: list[Message] = []
+        warned = False
         for line, message in _OCAML_LOCATION.findall(done.stderr):
             if message.startswith("Error:"):
-                errors.append(int(line))
+                errors.append((int(line), message))
             elif message.startswith("Error (warning"):
-                warnings = True
+                warned = True
             elif "might be unmatched" in message:  # the unclosed opener of a syntax error
-                openers.append(int(line))
-        if not errors and not warnings:
+                openers.append((int(line), message))
+        if not errors and not warned:
             raise LinterCrash(f"ocamlc: {done.stderr.strip()[:200]}")
-        return {_clamp(line, source) for line in openers or errors}
+        return {(_clamp(line, source), _text(message)) for line, message in openers or errors}
 
     def syntax_error(self, source: str) -> int | None:
         """The first line the parser blames (the opener of an unclosed construct), or None."""
-        return min(self._errors(source, "parsing"), default=None)
+        return min((line for line, _ in self._errors(source, "parsing")), default=None)
 
-    def error_lines(self, source: str) -> set[int]:
+    def messages(self, source: str) -> set[Message]:
         return self._errors(source, "typing")
 
 

@@ -9,8 +9,9 @@ in the first forward insertion. Blocks are indentation-based in every language (
 its deleted opener is a syntax error the linter flags, so it goes in the same edit).
 
 `initial_errors`: "delete" (the reference: errors already in the program drive deletions too, so every state
-lints clean) or "ignore" (the program's own errors, by line, are subtracted from every lint, so no state has an
-error beyond the original's).
+lints clean) or "ignore" (the program's own messages are subtracted from every lint, compared by message on the
+same original line, not by line: a new error on a line that already had one still counts, so no state has a
+message the original lacked).
 """
 
 from __future__ import annotations
@@ -102,9 +103,10 @@ def backward_sample(
     if not weight:
         raise NoCandidate("no line can be deleted")
     calls = 0
-    original_errors: set[int] = set()
+    # "ignore": the original's messages, each as (0-based original line, text).
+    original: set[tuple[int, str]] | None = None
     if initial_errors == "ignore":
-        original_errors = {n - 1 for n in linter.error_lines(program)}
+        original = {(n - 1, text) for n, text in linter.messages(program)}
         calls += 1
 
     deleted: set[int] = set()
@@ -123,13 +125,27 @@ def backward_sample(
             step |= affected
             remaining = [i for i in range(len(lines)) if i not in deleted and i not in step]
             calls += 1
-            flagged = linter.error_lines("\n".join(lines[i] for i in remaining)) if remaining else set()
-            affected = {remaining[n - 1] for n in flagged if 0 < n <= len(remaining)} - original_errors
+            affected = _flagged(linter, lines, remaining, original) if remaining else set()
         deleted |= step
         for i in step:
             weight.pop(i, None)
         steps.append(sorted(step))
     return Sampled(steps, calls)
+
+
+def _flagged(
+    linter: Linter, lines: list[str], remaining: list[int], original: set[tuple[int, str]] | None
+) -> set[int]:
+    """The original indices of the lines the linter flags in the state `remaining` (less the original's own
+    messages, when given)."""
+    source = "\n".join(lines[i] for i in remaining)
+    if original is None:
+        return {remaining[n - 1] for n in linter.error_lines(source) if 0 < n <= len(remaining)}
+    return {
+        remaining[n - 1]
+        for n, text in linter.messages(source)
+        if 0 < n <= len(remaining) and (remaining[n - 1], text) not in original
+    }
 
 
 def state_lines(program: str, deletions: list[list[int]]) -> list[list[int]]:

@@ -1,7 +1,8 @@
 """One program in, `s` edit sequences out: the unit of work the lintseq stage maps over rows.
 
 Each sequence is seeded from the stage seed, the row id and its sample index, so the output depends on neither
-the worker count nor the row order. A program that cannot be encoded returns the named reason instead. The
+the worker count nor the row order. A program that cannot be encoded returns the named reason instead, and so
+does a row whose program or instruction is not text (`text_field`: null, bytes that are not UTF-8, a number). The
 item's language (default Python) picks the fenced blocks, the syntax pre-check, the comment lines and the linter
 (stages/editseq/languages.py).
 """
@@ -18,6 +19,9 @@ from stages.editseq.linters import LinterCrash, linter_for
 from stages.editseq.sampling import NoCandidate, StepLimit, backward_sample, state_lines
 
 # Drop reasons (each a funnel reason of the lintseq stage).
+NO_PROGRAM = "no_program"
+NO_INSTRUCTION = "no_instruction"
+NOT_TEXT = "not_text"
 NOT_UTF8 = "not_utf8"
 SYNTAX_ERROR = "syntax_error"
 TOO_LONG = "too_long"
@@ -26,14 +30,32 @@ LINTER_CRASH = "linter_crash"
 STEP_LIMIT = "step_limit"
 
 
+def text_field(value: Any, missing: str) -> tuple[str, str | None]:
+    """A row's field as (text, None), or ("", drop reason): null is `missing`; bytes are decoded as UTF-8
+    (`not_utf8` when they are not); any other type is `not_text`. Never its repr: a null is not "None"."""
+    if isinstance(value, str):
+        return value, None
+    if value is None:
+        return "", missing
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return "", NOT_UTF8
+    return "", NOT_TEXT
+
+
 def sample_seed(seed: int, row_id: str, index: int) -> int:
     return int(hashlib.sha256(f"lintseq:{seed}:{row_id}:{index}".encode()).hexdigest()[:16], 16)
 
 
 def encode(item: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """item: id, program, instruction, language (default "python"). settings: linter (Python's), initial_errors,
-    s, seed, max_steps, max_lines. Returns {"sequences": [{"sample", "edit_path", "linter_calls", "text",
-    "language", "linter"}, ...]} or {"drop": reason}."""
+    """item: id, program, instruction, language (default "python"), and "drop" when the row was found bad
+    already (`text_field`). settings: linter (Python's), initial_errors, s, seed, max_steps, max_lines. Returns
+    {"sequences": [{"sample", "edit_path", "linter_calls", "text", "language", "linter"}, ...]} or
+    {"drop": reason}."""
+    if item.get("drop"):
+        return {"drop": item["drop"]}
     language = item.get("language", "python")
     program = fenced_program(item["program"], language)
     try:

@@ -1,5 +1,6 @@
-"""LintSeq edit sequences: properties over real programs (every function the embedded extraction keeps, with
-pyflakes; a fixed sample with pylint), the decoder, bad input, and the stage's independence from worker count."""
+"""LintSeq edit sequences: properties over real programs in every mode (every function the embedded extraction
+keeps, with pyflakes; a fixed sample with pylint), the decoder, bad input, and the stage's independence from
+worker count."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import random
 from pathlib import Path
 
 import pytest
+import sequence_properties
 from sequence_properties import ENCODE_SETTINGS, check_sequence
 
 from stages.common import CommonParams
 from stages.editseq import (
     DIFF_TOKEN,
+    INITIAL_ERRORS,
     apply_edits,
     backward_sample,
     edit_path,
     linter_for,
     state_lines,
+    states,
     training_text,
 )
 from stages.editseq.linters import LinterCrash
@@ -39,22 +43,52 @@ def stdlib_functions() -> list[str]:
     return programs
 
 
-def test_every_extracted_function_round_trips_with_pyflakes(stdlib_functions):
-    for program in stdlib_functions:
-        check_sequence(program, "pyflakes", seed=1)
+@pytest.fixture(scope="module")
+def stdlib_as_written() -> list[str]:
+    return list(sequence_properties.stdlib_as_written())
 
 
-def test_a_fixed_sample_round_trips_with_pylint(stdlib_functions):
-    for program in stdlib_functions[::15][:20]:
-        check_sequence(program, "pylint", seed=1)
+def _sample(linter_name: str, extracted: list[str], written: list[str], every: int) -> list[str]:
+    """Real programs for a mode: pylint lints in ~20 ms, so it gets a sparser sample of short ones. Every
+    function that declares `nonlocal` is in pyflakes' sample."""
+    if linter_name == "pylint":
+        return [*extracted[:: every * 6], *[p for p in written[:: every * 16] if p.count("\n") < 40]]
+    return [*extracted, *[p for i, p in enumerate(written) if i % every == 0 or "nonlocal" in p]]
+
+
+@pytest.mark.parametrize("initial_errors", INITIAL_ERRORS)
+@pytest.mark.parametrize("linter_name", ["pyflakes", "pylint"])
+def test_every_state_of_real_programs_compiles_and_adds_no_message(
+    stdlib_functions, stdlib_as_written, linter_name, initial_errors
+):
+    for program in _sample(linter_name, stdlib_functions, stdlib_as_written, every=20):
+        check_sequence(program, linter_name, seed=1, initial_errors=initial_errors)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("initial_errors", INITIAL_ERRORS)
+@pytest.mark.parametrize("linter_name", ["pyflakes", "pylint"])
+def test_every_state_of_more_real_programs_compiles_and_adds_no_message(
+    stdlib_functions, stdlib_as_written, linter_name, initial_errors
+):
+    for program in _sample(linter_name, stdlib_functions, stdlib_as_written, every=1):
+        for seed in range(2):
+            check_sequence(program, linter_name, seed, initial_errors=initial_errors)
 
 
 ORIGINAL_ERROR = "def f(x):\n    y = x + 1\n    z = undefined_name + y\n    return y\n"
 
 
 @pytest.mark.parametrize("linter_name", ["pyflakes", "pylint"])
-def test_ignore_mode_adds_no_error_beyond_the_originals(linter_name):
-    for seed in range(10):
+def test_ignore_mode_subtracts_the_originals_messages_not_its_lines(linter_name):
+    # Deleting `y = x + 1` leaves `z = undefined_name + y` a new error (undefined y) on a line that had one.
+    new_error = "def f(x):\n    z = undefined_name + y"
+    for seed in range(20):
+        sampled = backward_sample(
+            ORIGINAL_ERROR, linter_for(linter_name), random.Random(seed), initial_errors="ignore"
+        )
+        assert new_error not in states(ORIGINAL_ERROR, sampled.deletions), seed
+    for seed in range(20):
         check_sequence(ORIGINAL_ERROR, linter_name, seed, initial_errors="ignore")
         check_sequence(ORIGINAL_ERROR, linter_name, seed, initial_errors="delete")
 
@@ -77,14 +111,6 @@ def test_the_decoder_skips_and_counts_malformed_hunks():
     assert decoded.program == "def f():\n    return 1" and decoded.malformed == 2
 
 
-def test_an_installed_package_does_not_change_pylint(tmp_path, monkeypatch):
-    program = "import polyforge_extra_pkg\n\ndef f():\n    return polyforge_extra_pkg.thing.other\n"
-    before = linter_for("pylint").error_lines(program)
-    (tmp_path / "polyforge_extra_pkg.py").write_text("thing = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert linter_for("pylint").error_lines(program) == before == set()
-
-
 SETTINGS = {**ENCODE_SETTINGS, "max_lines": 50}
 
 
@@ -102,6 +128,7 @@ class CrashingLinter:
         ("# only a comment\n\n# and another\n", "no_candidate_line"),
         ("x = '\udcff'\n", "not_utf8"),
         ("x = 1\n" * 60, "too_long"),
+        ("def outer():\n    nonlocal count\n", "syntax_error"),
     ],
 )
 def test_bad_programs_are_named_drops(program, reason):
@@ -112,6 +139,37 @@ def test_a_linter_crash_is_a_named_drop(monkeypatch):
     monkeypatch.setattr("stages.editseq.task.linter_for", lambda name: CrashingLinter())
     item = {"id": "r", "program": "def f(x):\n    return x\n", "instruction": ""}
     assert encode(item, SETTINGS) == {"drop": "linter_crash"}
+
+
+def test_a_field_that_is_not_text_is_a_named_drop(tmp_path):
+    src = Source(dataset="d", path="m.py")
+    good = "def f(x):\n    return x + 1\n"
+    texts = [
+        new_row({"instruction": "kept", "output": good}, stage="s", source=src),
+        new_row({"instruction": "null program", "output": None}, stage="s", source=src),
+        new_row({"instruction": None, "output": good}, stage="s", source=src),
+    ]
+    # A binary column (a row id is a hash of JSON, which bytes are not: the bytes go in after).
+    blobs = [new_row({"instruction": n, "blob": n}, stage="s", source=src) for n in ("utf-8", "utf-16")]
+    blobs[0]["blob"], blobs[1]["blob"] = good.encode(), good.encode("utf-16")
+    write_rows(tmp_path / "texts", texts)
+    write_rows(tmp_path / "blobs", blobs)
+    out = tmp_path / "out"
+    params = LintSeqParams(
+        sources=(
+            LintSeqSource(rows=str(tmp_path / "texts")),
+            LintSeqSource(rows=str(tmp_path / "blobs"), program="blob"),
+        ),
+        s=2,
+        out_dir=str(out),
+        funnel=str(out / "funnel.json"),
+        plot=str(out / "plot.json"),
+    )
+    funnel = run(params, Context(common=CommonParams(cache_dir=str(tmp_path / "cache"), workers=1)))
+    assert (funnel.rows_in, funnel.rows_out) == (5, 2)
+    assert dict(funnel.dropped) == {"no_program": 1, "no_instruction": 1, "not_utf8": 1}
+    written = list(read_rows(out))
+    assert {(r["instruction"], r["program"]) for r in written} == {("kept", good), ("utf-8", good)}
 
 
 def test_the_stage_writes_the_same_bytes_with_one_and_two_workers(tmp_path, stdlib_functions):
