@@ -6,7 +6,8 @@ edit path, its training text (instruction + "\\n<|diff|>" + edits + two empty di
 program's row. The funnel counts programs; the plot shows edits per sequence.
 
 `linter: pyflakes` (the embedded default) deletes only what would fail at run time; `linter: pylint` is the
-paper's mode (its flags and message filter; import resolution off so installed packages do not matter).
+paper's mode (its flags and message filter; no module outside the standard library is imported, so installed
+packages do not matter). A program or instruction field that is not text is a named drop (stages/editseq/task.py).
 
 Each source names its programs' language (default python). Lua and OCaml programs (validated translations, or
 real code the runtimes ship) have a fixed linter each, their real checker as the dependency oracle: `luacheck`
