@@ -169,6 +169,9 @@ def stage_main(name: str, argv: list[str] | None = None) -> None:
     parsed = parser.parse_args([] if argv is None else argv)
     extra = [getattr(parsed, stage.argument)] if stage.argument else []
     setup_logging()
+    # Before torch loads: idle OpenMP threads sleep instead of spinning, so torch with 2 threads on a busy
+    # 2-core machine does not collapse (measured: spinning made it ~25x slower than 1 thread on small matmuls).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     run = Registry("stage", {name: stage.run}).load(name)
     funnels = run(stage_params(stage), Context.load(), *extra)
     for funnel in [funnels] if isinstance(funnels, Funnel) else funnels:

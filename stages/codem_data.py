@@ -3,6 +3,8 @@
 - `translations`: the validated MultiPL-T translations into LANG (`translate@LANG`), each turned into an
   instruction from its Python function's docstring (stages/codem/instructions.py). Execution-validated, which
   CodeM's GPT-3.5 answers were not.
+- `evolved`: CodeM's own method (stages/codem/evolve.py): the model evolves Python seed instructions into harder
+  LANG instructions and answers them; answers whose code does not load in LANG's runtime are dropped.
 - `published`: CodeM's own data for LANG through `datasets` (stages/codem/published.py); its schema is read, not
   assumed, and a missing file or an unknown schema fails naming what was found.
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.checks import ParamsError, check_choice
+from stages.codem.evolve import EvolveParams
 from stages.codem.published import FILES as PUBLISHED_FILES
 from stages.codem.published import PublishedParams, published_rows
 from stages.records import Funnel, read_rows, write_rows
@@ -28,7 +31,7 @@ from stages.stage import Context
 
 log = logging.getLogger(__name__)
 STAGE = "codem_data"
-SOURCES = ("translations", "published")
+SOURCES = ("translations", "evolved", "published")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class CodemParams:
     translated_root: str = "data/translated"
     tested_dir: str = "data/tested"
     published: PublishedParams = field(default_factory=PublishedParams)
+    # The `evolved` source: which model evolves and answers, the seeds and their cap, token budgets.
+    evolve: EvolveParams = field(default_factory=EvolveParams)
     out_root: str = "data/codem"
     funnel_dir: str = "reports/funnel"
 
@@ -58,7 +63,7 @@ class CodemParams:
         return f"{self.translated_root}/{language}/rows"
 
     def reads(self, language: str) -> list[str]:
-        return [self.translations(language), self.tested_dir]
+        return [self.translations(language), self.tested_dir, self.evolve.seeds_dir, self.evolve.model_dir]
 
     def writes(self, language: str) -> list[str]:
         return [f"{self.out_root}/{language}", f"{self.funnel_dir}/{STAGE}-{language}.json"]
@@ -76,6 +81,29 @@ def translation_rows(params: CodemParams, language: str, funnel: Funnel) -> Iter
     return instruction_rows(read_rows(rows), parents, language, funnel, f"{STAGE}@{language}")
 
 
+def evolved(params: CodemParams, ctx: Context, language: str, funnel: Funnel) -> list[dict[str, Any]]:
+    from stages.codem.evolve import evolved_rows
+    from stages.codem.instructions import display
+    from stages.executors import make_executor
+    from stages.llm import make_generator
+
+    with (
+        make_generator(ctx.llm, params.evolve.model_dir, ctx.common.cache_path("completions")) as generator,
+        make_executor(ctx.common) as executor,
+    ):
+        rows = evolved_rows(
+            params.evolve,
+            language,
+            display(language),
+            generator,
+            executor,
+            ctx.sandbox,
+            funnel,
+            f"{STAGE}@{language}",
+        )
+        return list(rows)
+
+
 def run(params: CodemParams, ctx: Context, language: str) -> Funnel:
     funnel = Funnel(f"{STAGE}@{language}", f"{params.funnel_dir}/{STAGE}-{language}.json")
     sources = []
@@ -85,12 +113,13 @@ def run(params: CodemParams, ctx: Context, language: str) -> Funnel:
             # CodeM published 7 programming languages; the MultiPL-T ones get their set from translations alone
             funnel.note("published", f"CodeM published no {language} set")
             continue
-        made = (
-            translation_rows(params, language, sub)
-            if source == "translations"
-            else published_rows(params.published, language, sub, f"{STAGE}@{language}")
-        )
-        sources.append((source, sub, list(made)))
+        if source == "translations":
+            made = list(translation_rows(params, language, sub))
+        elif source == "evolved":
+            made = evolved(params, ctx, language, sub)
+        else:
+            made = list(published_rows(params.published, language, sub, f"{STAGE}@{language}"))
+        sources.append((source, sub, made))
     for source, sub, _ in sources:
         funnel.seen(sub.rows_in)
         funnel.kept(sub.rows_out)

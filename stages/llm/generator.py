@@ -49,6 +49,9 @@ def model_identity(params: LLMParams, model_dir: str) -> dict[str, Any]:
         identity.pop("transformers", None)
         present = [name for name in TOKENIZER_FILES if (folder / name).exists()]
         identity["tokenizer_sha256"] = digest({name: (folder / name).read_text() for name in present})
+        if params.backend == "hf" and params.hf.numerics:
+            # Computed in another dtype or quantised, the same weights write other completions.
+            identity["hf_numerics"] = params.hf.numerics
         return identity
     if params.backend == "openai" and params.openai.model:
         return {"served_model": params.openai.model, "base_url": params.openai.base_url}
