@@ -71,7 +71,7 @@ def test_choices_are_checked():
 def test_committed_params_file_validates_every_section():
     sections = load_all("params.yaml")
     assert {"common", "model"} <= set(sections)
-    assert load_section("model").spec("base").source == "smollm2-gguf"
+    assert load_section("model").spec("base").source == "pypi-gguf"
 
 
 def test_unknown_section_is_rejected(tmp_path):
