@@ -98,3 +98,85 @@ def test_published_schema_is_found_not_assumed(tmp_path):
         list(published_rows(PublishedParams(dataset=str(folder)), "lua", funnel, "x"))
     with pytest.raises(CodemDataError, match="cannot load go.json"):
         list(published_rows(PublishedParams(dataset=str(folder)), "go", funnel, "x"))
+
+
+class ScriptedGenerator:
+    """A stand-in for the model in this test only: each call returns the next scripted reply per prompt."""
+
+    def __init__(self, *calls: list[str]) -> None:
+        self.calls = list(calls)
+        self.prompts: list[list[str]] = []
+
+    def generate(self, prompts, n, sampling, stop=(), chat=False, template_version="", first_index=0):
+        from stages.llm.base import Completion
+
+        assert chat and n == 1 and sampling.greedy
+        self.prompts.append(list(prompts))
+        replies = self.calls.pop(0)
+        assert len(replies) == len(prompts)
+        return [[Completion(text, text, "stop", 0, False, 1, f"key-{i}")] for i, text in enumerate(replies)]
+
+
+@pytest.mark.runtime  # the answers run in Lua inside the sandbox
+def test_evolved_answers_that_do_not_load_in_the_runtime_are_dropped(tmp_path):
+    from stages.codem.evolve import (
+        DOES_NOT_LOAD,
+        EVOLVE_EMPTY,
+        KIND,
+        NO_CODE,
+        NO_INSTRUCTION,
+        EvolveParams,
+        evolved_rows,
+    )
+    from stages.common import CommonParams
+    from stages.executors import make_executor
+
+    source = Source(dataset="stdlib", path="m.py")
+    seeds = [
+        new_row(
+            {"instruction": text, "output": "def f(x):\n    return x\n"},
+            stage="extract_instructions",
+            source=source,
+        )
+        for text in (
+            "Return x doubled.",
+            "Return the sum of a list.",
+            "Reverse a string.",
+            "Count vowels.",
+            " ",
+        )
+    ]
+    write_rows(tmp_path / "seeds", seeds, 100)
+    params = EvolveParams(seeds_dir=str(tmp_path / "seeds"), max_seeds=5)
+    chosen = sorted(seeds, key=lambda r: r["id"])
+    blank = next(i for i, r in enumerate(chosen) if not r["instruction"].strip())
+    asked = [i for i in range(5) if i != blank]
+    # Evolved tasks for the four seeds with text (one too short to be a task), then answers for the other three.
+    tasks = [
+        "Return x doubled, and reject nil with an error, in Lua.",
+        "ok",
+        "Reverse a UTF-8 string in Lua, in place.",
+        "Count vowels in Lua, ignoring case.",
+    ]
+    answers = [
+        "local function double(x)\n  if x == nil then error('nil') end\n  return 2 * x\nend\n",
+        "local function rev(s) return s:reverse( end\n",
+        "",
+    ]
+    generator = ScriptedGenerator(tasks, answers)
+    funnel = Funnel("codem_data@lua:evolved")
+    with make_executor(CommonParams(workers=1)) as executor:
+        rows = list(
+            evolved_rows(
+                params, "lua", "Lua", generator, executor, Context().sandbox, funnel, "codem_data@lua"
+            )
+        )
+    assert (funnel.rows_in, funnel.rows_out) == (5, 1)
+    assert dict(funnel.dropped) == {NO_INSTRUCTION: 1, EVOLVE_EMPTY: 1, DOES_NOT_LOAD: 1, NO_CODE: 1}
+    (row,) = rows
+    assert row["instruction"] == tasks[0] and row["output"].startswith("local function double")
+    assert row["kind"] == KIND and row["language"] == "lua"
+    assert row["lineage"]["parent_id"] == chosen[asked[0]]["id"]
+    # The model was asked to evolve in Lua, then to answer the evolved task in a lua block.
+    assert "harder task to be solved in Lua" in generator.prompts[0][0]
+    assert generator.prompts[1][0].startswith(tasks[0]) and "```lua" in generator.prompts[1][0]
