@@ -51,10 +51,10 @@ class EvolveParams:
     # The Python seed instructions (extract_instructions' rows, decontaminated).
     seeds_dir: str = "data/clean/instructions"
     # Seeds evolved per language: the first by row id (a stable choice when rows are added elsewhere).
-    max_seeds: int = 8
+    max_seeds: int = 4
     # Greedy, as the data is one answer per instruction. Evolved instructions are short; answers are whole files.
-    instruction_tokens: int = 160
-    answer_tokens: int = 384
+    instruction_tokens: int = 96
+    answer_tokens: int = 256
 
     def __post_init__(self) -> None:
         check_range("codem.evolve.max_seeds", self.max_seeds, 1)
