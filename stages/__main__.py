@@ -142,7 +142,7 @@ def _export(args: argparse.Namespace) -> int:
     from stages.catalog import load_section
     from stages.evaluate import EvaluateParams
     from stages.evaluation.modes import MODES
-    from stages.evaluation.multipl_e import export
+    from stages.evaluation.multipl_e import CompletionFileError, export
     from stages.params import ParamsError
     from stages.records.io import read_jsonl, read_rows
 
@@ -163,7 +163,11 @@ def _export(args: argparse.Namespace) -> int:
         "max_tokens": run.max_tokens or mode.max_tokens,
     }
     problems = {p["name"]: p for p in read_jsonl(params.benchmark_file(args.run))}
-    written = export(list(read_rows(rows_dir)), problems, settings, Path(args.dir))
+    try:
+        written = export(list(read_rows(rows_dir)), problems, settings, Path(args.dir))
+    except CompletionFileError as exc:
+        print(f"{args.run}: {exc}", file=sys.stderr)
+        return 1
     print(f"{args.dir}: {written} problems in MultiPL-E's format")
     return 0
 

@@ -8,6 +8,11 @@
 `score_dir` is MultiPL-E's evaluator on such a folder: program = the file's own prompt + completion + "\\n" +
 its own tests, results written beside as `<name>.results.json.gz` (files that already have results are read, not
 rerun), pass@k per problem as `pass_k.py` computes it.
+
+`pass_k.py` reports pass@1 for files at temperature 0.2, pass@10 and pass@100 at 0.8, and raises on any other
+temperature. A greedy run (temperature 0) is exported with temperature 0.2, the value under which `pass_k.py`
+reports pass@1 (for n = 1 its estimator is the fraction solved, which is greedy's pass@1), and its real decoding
+in `polyforge_decoding`; any other temperature is refused.
 """
 
 from __future__ import annotations
@@ -88,6 +93,21 @@ def read_completions(path: Path) -> dict[str, Any]:
     return data
 
 
+# temperature -> the temperature `pass_k.py` accepts for it (the k it reports: 0.2 -> pass@1, 0.8 -> 10 and 100)
+PASS_K_TEMPERATURE = {0.0: 0.2, 0.2: 0.2, 0.8: 0.8}
+
+
+def pass_k_temperature(temperature: float) -> float:
+    """The temperature an exported file states, so that MultiPL-E's `pass_k.py` reads it."""
+    if float(temperature) not in PASS_K_TEMPERATURE:
+        raise CompletionFileError(
+            f"temperature {temperature}: MultiPL-E's pass_k.py reads only 0.2 (pass@1) and 0.8 (pass@10, "
+            "pass@100) runs; export a run of mode greedy, pass@1, pass@10 or pass@100, or score this one with "
+            "`polyforge eval`"
+        )
+    return PASS_K_TEMPERATURE[float(temperature)]
+
+
 def export(
     rows: list[Mapping[str, Any]],
     problems: Mapping[str, Mapping[str, Any]],
@@ -95,6 +115,7 @@ def export(
     out: Path,
 ) -> int:
     """Write one pair of files per problem from a run's rows (in completion order). Returns the problem count."""
+    temperature = pass_k_temperature(run["temperature"])
     out.mkdir(parents=True, exist_ok=True)
     by_problem: dict[str, list[Mapping[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: (r["problem"], r["index"])):
@@ -104,7 +125,7 @@ def export(
         base = {
             "name": name,
             "language": problem["language"],
-            "temperature": run["temperature"],
+            "temperature": temperature,
             "top_p": run["top_p"],
             "max_tokens": run["max_tokens"],
             "prompt": problem["prompt"],
@@ -112,6 +133,8 @@ def export(
             "completions": [r["completion"] for r in group],
             "stop_tokens": list(problem["stop_tokens"]),
         }
+        if temperature != run["temperature"]:
+            base["polyforge_decoding"] = {"temperature": run["temperature"], "top_p": run["top_p"]}
         results = [
             {**{f: r[f] for f in RESULT_FIELDS}, "program": r["program"] or "", "timestamp": 0} for r in group
         ]
