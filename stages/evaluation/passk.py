@@ -3,7 +3,8 @@
 `pass_at_k` is the unbiased estimator 1 - C(n-c, k) / C(n, k), written as a product so that it never forms the
 binomials (C(200, 100) overflows a float): 1 - prod_{i=n-c+1..n} (1 - k/i), and exactly 1 when n - c < k.
 Intervals are percentile bootstraps over problems (problems, not completions, are the sampled unit), reproducible
-under a seed.
+under a seed and independent of the order the values come in (they are sorted before resampling, so one set of
+verdicts has one interval whichever path read them).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def bootstrap_interval(
     values: Sequence[float], seed: int = 0, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95
 ) -> tuple[float, float]:
     """Percentile interval of the mean of `values`, resampling problems with replacement."""
-    data = np.asarray(values, dtype=float)
+    # canonical order: the interval belongs to the values, not to the order they came in
+    data = np.sort(np.asarray(values, dtype=float))
     if data.size == 0:
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(seed)

@@ -26,7 +26,7 @@ def pass_at(problem_counts: Mapping[str, tuple[int, int]], seed: int = 0) -> dic
     """pass@k for every k that the smallest n allows, each with a bootstrap 95% interval over problems."""
     if not problem_counts:
         return {}
-    values = list(problem_counts.values())
+    values = [problem_counts[p] for p in sorted(problem_counts)]  # problems in one order, whoever read them
     out = {}
     for k in ks_for(min(n for n, _ in values)):
         scores = per_problem(values, k)

@@ -81,3 +81,22 @@ def test_paired_difference_uses_shared_problems_only() -> None:
     assert paired["problems"] == 3
     assert paired["difference"] == pytest.approx(1 / 3)
     assert paired["low"] <= paired["difference"] <= paired["high"]
+
+
+def test_one_set_of_verdicts_has_one_interval_whatever_order_it_is_read_in() -> None:
+    # 161 greedy verdicts, 5 failures: the stage reads problems in benchmark order (HumanEval_0, _1, _2, ...),
+    # `eval --score` in file-name order (HumanEval_0, _1, _10, _100, ...), and a resume may read them in any order
+    failed = {3, 32, 38, 50, 129}
+    rows = [
+        {"problem": f"HumanEval_{i}_x", "status": "AssertionError" if i in failed else "OK"}
+        for i in range(161)
+    ]
+    by_name = sorted(rows, key=lambda r: r["problem"])
+    shuffled = random.Random(5).sample(rows, len(rows))
+    stage, score, resumed = (summarise(r)["pass"] for r in (rows, by_name, shuffled))
+    assert stage == score == resumed
+    assert stage["pass@1"]["estimate"] == pytest.approx(156 / 161)
+    assert stage["pass@1"]["low"] < 156 / 161 < stage["pass@1"]["high"]
+    draw = random.Random(9)
+    values = [draw.random() for _ in range(40)]
+    assert bootstrap_interval(values) == bootstrap_interval(values[::-1])
