@@ -45,11 +45,15 @@ log = logging.getLogger(__name__)
 TYPESCRIPT_ENV = "POLYFORGE_TYPESCRIPT"
 PROJECT_TYPESCRIPT = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "typescript"
 CHECK_TIMEOUT_S = 15.0  # MultiPL-E's limit on tsc; past it the program is a SyntaxError there too
+# The checker's own start (node loads the compiler and parses the library: 1-2 s idle, 7-8 s on a loaded 2-core
+# box) is waited for before a program is sent, with this much patience, and never counts against a program.
+START_TIMEOUT_S = 300.0
 CHECKER_HEAP_MB = 1024  # a type-level bomb ends the checker (restarted for the next program), not the host
 TSC_OPTIONS = ("--target", "esnext")  # MultiPL-E's command line: everything else is tsc's default
 
-# Reads JSON-encoded programs, one a line; writes {"js": ..., "errors": [...]} a line. Each program is checked
-# as `tsc --target esnext main.ts` checks it in an empty directory.
+# Writes {"ready": true} once the compiler is loaded and the library parsed (an empty program checked); then reads
+# JSON-encoded programs, one a line, and writes {"js": ..., "errors": [...]} a line. Each program is checked as
+# `tsc --target esnext main.ts` checks it in an empty directory.
 _CHECKER = r"""
 const ts = require(process.argv[1]);
 const path = require('path');
@@ -121,6 +125,8 @@ function check(text) {
   return {js: emitted, errors};
 }
 
+check('');
+process.stdout.write(JSON.stringify({ready: true}) + '\n');
 const rl = require('readline').createInterface({input: process.stdin});
 rl.on('line', (line) => process.stdout.write(JSON.stringify(check(JSON.parse(line))) + '\n'));
 """
@@ -153,15 +159,15 @@ class _Checker:
         self._lock = threading.Lock()
 
     def check(self, source: str) -> tuple[str | None, list[str]]:
-        """(the JavaScript tsc emits, tsc's errors) for `source` compiled alone."""
+        """(the JavaScript tsc emits, tsc's errors) for `source` compiled alone. Only the check is timed: a
+        (re)start is waited for first."""
         with self._lock:
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             assert proc.stdin is not None and proc.stdout is not None
             try:
                 proc.stdin.write(json.dumps(source) + "\n")
                 proc.stdin.flush()
-                ready, _, _ = select.select([proc.stdout], [], [], CHECK_TIMEOUT_S)
-                line = proc.stdout.readline() if ready else ""
+                line = _read_line(proc, CHECK_TIMEOUT_S)
             except OSError:
                 line = ""
             if not line:
@@ -170,16 +176,24 @@ class _Checker:
             reply = json.loads(line)
             return reply["js"], reply["errors"]
 
-    def _start(self) -> subprocess.Popen[str]:
+    def argv(self) -> list[str]:
         lib = _require_typescript() / "lib" / "typescript.js"
+        return ["node", f"--max-old-space-size={CHECKER_HEAP_MB}", "-e", _CHECKER, str(lib)]
+
+    def _start(self) -> subprocess.Popen[str]:
+        """A new checker, once it says it is ready; RuntimeUnavailable if it never does (no program's fault)."""
         self._proc = subprocess.Popen(
-            ["node", f"--max-old-space-size={CHECKER_HEAP_MB}", "-e", _CHECKER, str(lib)],
+            self.argv(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             encoding="utf-8",
         )
+        line = _read_line(self._proc, START_TIMEOUT_S)
+        if not line or not json.loads(line).get("ready"):
+            self._stop()
+            raise RuntimeUnavailable(f"the TypeScript checker did not start within {START_TIMEOUT_S:g} s")
         return self._proc
 
     def _stop(self) -> None:
@@ -187,6 +201,13 @@ class _Checker:
             self._proc.kill()
             self._proc.wait()
             self._proc = None
+
+
+def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    """The process's next stdout line, or "" if none comes within `timeout_s`."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    return proc.stdout.readline() if ready else ""
 
 
 _checker = _Checker()

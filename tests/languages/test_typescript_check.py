@@ -7,12 +7,16 @@ global`, a reference to a host file, top-level await."""
 from __future__ import annotations
 
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from language_helpers import compiled, program, read_fixtures, require_runtime
 
+from stages.languages import get, typescript
+from stages.languages.base import Status
+from stages.languages.execute import execute
 from stages.languages.typescript import TSC_OPTIONS, _checker, typescript_dir
 
 pytestmark = [pytest.mark.runtime]
@@ -73,3 +77,43 @@ def test_errors_are_written_as_tsc_writes_them() -> None:
     _, errors = _checker.check(CASES["clashes_with_dom"])
     assert any(e.startswith("main.ts(1,7): error TS2451") for e in errors)
     assert any(e.startswith("lib.dom.d.ts(") for e in errors)
+
+
+class _SlowStart(typescript._Checker):
+    """A checker whose process sleeps before it loads the compiler: a loaded machine's start, made longer."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.delay_s = delay_s
+
+    def argv(self) -> list[str]:
+        return ["sh", "-c", f'sleep {self.delay_s:g}; exec "$@"', "sh", *super().argv()]
+
+
+def test_the_checkers_start_never_counts_against_a_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_runtime("typescript")
+    fixtures = read_fixtures("typescript")
+    key = sorted(k for k, kind in fixtures if kind == "right")[0]
+    right = program(compiled("typescript", key), fixtures[key, "right"])
+    wrong = program(compiled("typescript", key), fixtures[key, "wrong"])
+    lang = get("typescript")
+    verdicts = {p: execute(lang, p).status for p in (right, wrong)}
+    assert verdicts[right] is Status.OK and verdicts[wrong] is not Status.OK
+    # a start twice as long as a program's limit: the first program is judged as it was
+    monkeypatch.setattr(typescript, "CHECK_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(typescript, "_checker", _SlowStart(4.0))
+    started = time.monotonic()
+    assert execute(lang, right).status is Status.OK
+    assert time.monotonic() - started >= 4.0
+    assert execute(lang, wrong).status is verdicts[wrong]
+
+
+def test_a_checker_that_never_starts_is_a_missing_runtime_not_a_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_runtime("typescript")
+    monkeypatch.setattr(typescript, "START_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(typescript, "_checker", _SlowStart(30.0))
+    result = execute(get("typescript"), "const x: number = 1;\n")
+    assert result.status is Status.RUNTIME_MISSING
+    assert "did not start within 1 s" in result.raw.stderr
