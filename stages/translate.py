@@ -86,7 +86,7 @@ class TranslateParams:
             o.wall_s if o.wall_s is not None else d.wall_s if d.wall_s is not None else self.shared.wall_s
         )
         check_range(f"translate.per_language.{name}.wall_s", wall_s, 0.1)
-        stop = lang.stop_tokens if o.stop is None else o.stop
+        stop = (*(lang.stop_tokens if o.stop is None else o.stop), *self.shared.extra_stop)
         return LanguageSettings(name, self.shared, self.shared.policy(o), sampling, tuple(stop), wall_s)
 
     def reads(self, language: str) -> list[str]:

@@ -63,6 +63,9 @@ class SharedTranslateParams:
     # ROUGE-L (rougeLsum F) at or above which a passing translation is a near duplicate of one kept before it
     # for the same function (MultiPL-T: 0.6).
     rouge_threshold: float = 0.6
+    # Stop strings added to every language's own (MultiPL-E's): an instruct model ends a completion by closing a
+    # Markdown fence, which is never code and would otherwise be judged a SyntaxError. () adds none.
+    extra_stop: tuple[str, ...] = ("\n```",)
     # Passing translations containing any of these are dropped (MultiPL-T drops TODO).
     banned_words: tuple[str, ...] = ("TODO",)
     # Wall-clock seconds per candidate run (MultiPL-E: 15 s; the sandbox section's CPU limit still applies).
