@@ -26,7 +26,8 @@ from stages.languages.benchmark import (
     read_mbpp_file,
     read_published_prompts,
 )
-from stages.languages.oracle import oracle_program, run_programs
+from stages.languages.needs import need_of
+from stages.languages.oracle import oracle_program, program, run_programs
 from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
 from stages.records import Funnel, Source, new_row
 from stages.records.io import atomic_dir
@@ -161,8 +162,9 @@ def _compiled_rows(
                 oracle_failed[name] = len(failed)
                 for problem, _ in compiled_here:
                     if problem.name in failed:
-                        funnel.drop("oracle_failed", f"{name}:{problem.task_id}")
-                        dropped_problems[name][problem.task_id] = f"oracle_failed: {failed[problem.name]}"
+                        reason, detail = failed[problem.name]
+                        funnel.drop(reason, f"{name}:{problem.task_id}")
+                        dropped_problems[name][problem.task_id] = f"{reason}: {detail}"
                 compiled_here = [(p, c) for p, c in compiled_here if p.name not in failed]
         for problem, compiled in compiled_here:
             source = Source(dataset=params.source, path=problem.task_id, license=LICENSES.get(params.source))
@@ -178,16 +180,32 @@ def _compiled_rows(
     return rows
 
 
-def _oracle_failures(lang: Language, compiled: list[CompiledProblem], ctx: Context) -> dict[str, str] | None:
-    """Problem name -> status for every problem whose oracle program fails; None when the runtime is missing."""
+def _oracle_failures(
+    lang: Language, compiled: list[CompiledProblem], ctx: Context
+) -> dict[str, tuple[str, str]] | None:
+    """Problem name -> (reason, detail) for every problem whose oracle program fails (`oracle_failed`) or whose
+    runtime need's reference fails in the sandbox (`reference_failed`, stages/languages/needs.py); None when the
+    runtime is missing."""
     from stages.sandbox import sandbox_for
 
     named = [(c.payload["name"], oracle_program(lang, c)) for c in compiled]
-    verdicts = run_programs(lang, named, sandbox=sandbox_for(ctx.sandbox), workers=ctx.common.workers)
+    needs = {n: need for n, _ in named if (need := need_of(lang.name, n)) is not None}
+    references = [
+        (c.payload["name"], program(c.payload, needs[c.payload["name"]].completion))
+        for c in compiled
+        if c.payload["name"] in needs
+    ]
+    verdicts = run_programs(
+        lang, named + references, sandbox=sandbox_for(ctx.sandbox), workers=ctx.common.workers
+    )
     if verdicts and all(v.status == Status.RUNTIME_MISSING for v in verdicts):
         log.warning("%s: runtime missing, oracle not run (%s)", lang.name, lang.install_hint)
         return None
-    failed = {v.name: str(v.status) for v in verdicts if v.status != Status.OK}
+    verdicts, referenced = verdicts[: len(named)], verdicts[len(named) :]
+    failed = {v.name: ("oracle_failed", str(v.status)) for v in verdicts if v.status != Status.OK}
+    for v in referenced:
+        if v.status != Status.OK and v.name not in failed:
+            failed[v.name] = ("reference_failed", f"{v.status} ({needs[v.name].what})")
     log.info("%s: oracle passed %d of %d problems", lang.name, len(verdicts) - len(failed), len(verdicts))
     return failed
 
