@@ -26,8 +26,7 @@ from stages.languages.benchmark import (
     read_mbpp_file,
     read_published_prompts,
 )
-from stages.languages.needs import need_of
-from stages.languages.oracle import oracle_program, program, run_programs
+from stages.languages.oracle import oracle_program, reference_programs, run_programs
 from stages.languages.translate import DOCTEST_MODES, TERMINOLOGY_MODES
 from stages.records import Funnel, Source, new_row
 from stages.records.io import atomic_dir
@@ -189,14 +188,13 @@ def _oracle_failures(
     from stages.sandbox import sandbox_for
 
     named = [(c.payload["name"], oracle_program(lang, c)) for c in compiled]
-    needs = {n: need for n, _ in named if (need := need_of(lang.name, n)) is not None}
-    references = [
-        (c.payload["name"], program(c.payload, needs[c.payload["name"]].completion))
-        for c in compiled
-        if c.payload["name"] in needs
-    ]
+    references = reference_programs(lang, compiled)
+    needs = {name: need for name, _, need in references}
     verdicts = run_programs(
-        lang, named + references, sandbox=sandbox_for(ctx.sandbox), workers=ctx.common.workers
+        lang,
+        named + [(n, p) for n, p, _ in references],
+        sandbox=sandbox_for(ctx.sandbox),
+        workers=ctx.common.workers,
     )
     if verdicts and all(v.status == Status.RUNTIME_MISSING for v in verdicts):
         log.warning("%s: runtime missing, oracle not run (%s)", lang.name, lang.install_hint)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from stages.languages.base import Language, OracleCase, Status
 from stages.languages.benchmark import CompiledProblem
+from stages.languages.needs import Need, need_of
 from stages.languages.translate import render
 from stages.records.io import read_jsonl
 
@@ -62,6 +63,18 @@ def program(row: dict[str, object], completion: str) -> str:
 
 def oracle_program(lang: Language, compiled: CompiledProblem) -> str:
     return program(compiled.payload, oracle_completion(lang, compiled))
+
+
+def reference_programs(lang: Language, compiled: Sequence[CompiledProblem]) -> list[tuple[str, str, Need]]:
+    """(row name, program, need) for each problem with a runtime need (`needs.py`): its reference completion,
+    which the lookup table cannot stand in for (it passes whether or not the sandbox meets the need)."""
+    out = []
+    for problem in compiled:
+        name = str(problem.payload["name"])
+        need = need_of(lang.name, name)
+        if need is not None:
+            out.append((name, program(problem.payload, need.completion), need))
+    return out
 
 
 @dataclass(frozen=True)
