@@ -4,7 +4,9 @@ For a compiled problem the oracle's completion is a lookup table: when the argum
 it returns that test's expected value, as the harness writes both. Run through the real runtime against the
 compiled tests, it fails only when no program could pass them: two tests that ask one call for different
 values, a signature the assertions do not type-check against, a harness that does not compile. Each language
-writes the lookup (`Language.lookup_body`).
+writes the lookup (`Language.lookup_body`). A lookup passes whatever the sandbox lacks, so a problem with a
+runtime need (`needs.py`, e.g. HumanEval/162's md5) also runs a reference completion that uses it
+(`reference_programs`); `build_benchmark` drops the problem as `reference_failed` when that fails.
 
 `check_solutions` runs completions from a folder (held-out human solutions, kept out of the repository) against
 the compiled benchmark, so a reviewer can measure the share of correct programs our tests accept:
