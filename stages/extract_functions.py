@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from stages.checks import check_choice
 from stages.extract.dedup import DedupParams
 from stages.extract.filters import FilterParams
+from stages.extract.options import ENGINES, EXECUTORS, EngineParams
 from stages.extract.sources import SourceParams, iter_source, python_identity
 from stages.records import Funnel, write_rows
 from stages.stage import Context
@@ -36,6 +38,16 @@ class ExtractParams:
     files_funnel: str = "reports/funnel/extract_functions.files.json"
     # The input manifest that fingerprints the source (input_manifest's output).
     manifest: str = "data/manifest/extract.json"
+    # local: the in-process pipeline (default); datatrove: the same filters and dedup as DataTrove passes.
+    engine: str = "local"
+    # Where the datatrove passes run: local processes, a Slurm cluster (sbatch) or a Ray cluster.
+    executor: str = "local"
+    # Tasks, workers, work_dir and Slurm options of the datatrove engine.
+    datatrove: EngineParams = field(default_factory=EngineParams)
+
+    def __post_init__(self) -> None:
+        check_choice("extract.engine", self.engine, ENGINES)
+        check_choice("extract.executor", self.executor, EXECUTORS)
 
     def reads(self) -> list[str]:
         return [self.manifest]
@@ -48,7 +60,23 @@ def run(params: ExtractParams, ctx: Context) -> tuple[Funnel, Funnel]:
     from stages.extract.pipeline import extract
 
     functions, files = Funnel(STAGE, params.funnel), Funnel(f"{STAGE}.files", params.files_funnel)
-    rows = extract(iter_source(params.source), params.filters, params.dedup, functions, files, stage=STAGE)
+    if params.engine == "datatrove":
+        from stages.extract.engine import run_datatrove
+
+        rows = run_datatrove(
+            params.source,
+            params.filters,
+            params.dedup,
+            functions,
+            files,
+            kind=params.executor,
+            opts=params.datatrove,
+            stage=STAGE,
+        )
+    else:
+        rows = extract(
+            iter_source(params.source), params.filters, params.dedup, functions, files, stage=STAGE
+        )
     write_rows(params.out_dir, rows, ctx.common.shard_rows)
     for funnel in (functions, files):
         funnel.note("source", params.source.kind)

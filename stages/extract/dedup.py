@@ -102,6 +102,10 @@ class NearIndex:
         signature.update_batch(list(shingles))
         return signature
 
+    def values(self, text: str) -> Any:
+        """The MinHash signature of `text` (numpy uint64, `num_perm` values), as `add` computes it."""
+        return self._signature(text).hashvalues  # type: ignore[attr-defined]
+
     def add(self, key: str, text: str) -> str | None:
         """None when `text` has no near duplicate among kept rows (it is kept); else the kept row's key."""
         signature = self._signature(text)
