@@ -194,19 +194,34 @@ class CodeMinhashSignature(MinhashDedupSignature):
 class GreedyCluster(PipelineStep):
     """Near duplicates as the in-process path decides them, from DataTrove's bucket matches.
 
-    A bucket match is a pair only when the whole signatures agree on >= threshold of their hashes (our confirm
-    step); then, in stream order, a document is removed when it pairs with an earlier document that was kept
-    (the in-process index holds kept rows only). Memory holds the matched documents only, as DataTrove's own
-    clustering does; signatures are read through a memory map.
+    Bucket matches join documents into groups (as DataTrove's clustering does); inside a group, in stream order,
+    a document is removed when it shares a band with an earlier kept document and their whole signatures agree
+    on >= threshold of their hashes: what the in-process LSH index (kept rows only, confirmed by Jaccard) decides.
+    Memory holds the matched documents only; signatures are read through a memory map.
     """
 
     name = "polyforge near-duplicate clusters"
     type = "🫂 - DEDUP"
 
-    def __init__(self, buckets: str, signatures: str, output: str, threshold: float, num_hashes: int) -> None:
+    def __init__(
+        self,
+        buckets: str,
+        signatures: str,
+        output: str,
+        threshold: float,
+        num_hashes: int,
+        config: MinhashConfig,
+    ) -> None:
         super().__init__()
+        self.bands, self.band_hashes = config.num_buckets, config.hashes_per_bucket
         self.buckets, self.signatures = get_datafolder(buckets), Path(signatures)
         self.output, self.threshold, self.num_hashes = get_datafolder(output), threshold, num_hashes
+
+    def duplicate(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """A pair the in-process index reports: one equal band (an LSH hit), then estimated Jaccard >= threshold."""
+        width = self.band_hashes
+        bands = (a[: self.bands * width] == b[: self.bands * width]).reshape(self.bands, width).all(axis=1)
+        return bool(bands.any()) and float((a == b).mean()) >= self.threshold
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from datatrove.utils.binaryio import read_tuples_from_file
@@ -219,24 +234,39 @@ class GreedyCluster(PipelineStep):
                 sigs[task] = np.memmap(path, dtype=np.uint64, mode="r").reshape(-1, self.num_hashes)
             return sigs[task][doc]
 
-        earlier: dict[tuple[int, int], set[tuple[int, int]]] = {}
+        # DataTrove's bucket pass emits chains (consecutive equal bands), not every pair: join them into groups
+        # first, then decide inside each group, in stream order, as the in-process LSH index would.
+        parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+        def root(x: tuple[int, int]) -> tuple[int, int]:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
         for name in self.buckets.list_files(glob_pattern="*.dups"):
             with self.buckets.open(name, "rb") as handle:
                 for f1, d1, f2, d2 in read_tuples_from_file(handle, "4I"):
-                    a, b = sorted(((f1, d1), (f2, d2)))
-                    if a == b or a in earlier.get(b, ()):
-                        continue
                     self.stat_update("bucket_matches")
-                    if float((signature(*a) == signature(*b)).mean()) >= self.threshold:
-                        earlier.setdefault(b, set()).add(a)
-                        earlier.setdefault(a, set())
-        removed: set[tuple[int, int]] = set()
+                    a, b = root((f1, d1)), root((f2, d2))
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for node in parent:
+            groups.setdefault(root(node), []).append(node)
+        removed: list[tuple[int, int]] = []
+        for members in groups.values():
+            kept: list[np.ndarray] = []
+            for node in sorted(members):
+                values = signature(*node)
+                if any(self.duplicate(values, other) for other in kept):
+                    removed.append(node)
+                else:
+                    kept.append(values)
         with self.output.get_output_file_manager(mode="wb") as out:
-            for node in sorted(earlier):
-                if any(other not in removed for other in earlier[node]):
-                    removed.add(node)
-                    out.write(f"{node[0]:06d}.remove", struct.pack("<I", node[1]))
-                    self.stat_update("to_remove")
+            for task, doc in sorted(removed):
+                out.write(f"{task:06d}.remove", struct.pack("<I", doc))
+                self.stat_update("to_remove")
         return iter(())
 
 
@@ -327,6 +357,7 @@ def passes(
                         str(work / "mh_remove"),
                         dedup.near_threshold,
                         dedup.num_perm,
+                        minhash,
                     )
                 ],
                 1,

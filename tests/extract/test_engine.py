@@ -87,6 +87,7 @@ def test_several_tasks_drop_copies_by_name_and_a_rerun_skips_finished_tasks(tmp_
     assert again == rows and marker.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_ray_executor_on_a_local_two_worker_cluster(tmp_path):
     ray = pytest.importorskip("ray")
