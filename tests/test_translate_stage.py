@@ -272,7 +272,9 @@ def test_committed_params_validate_and_each_listed_language_has_an_entry():
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())["translate"]
     p = build(TranslateParams, raw, "translate")
     assert set(p.languages) <= set(p.per_language)
-    assert p.for_language("lua").stop == languages.get("lua").stop_tokens
+    # MultiPL-E's stop tokens for the language, then the shared extra ones (a closing Markdown fence)
+    assert p.for_language("lua").stop == (*languages.get("lua").stop_tokens, *p.shared.extra_stop)
+    assert p.shared.extra_stop == ("\n```",)
 
 
 def test_dataclass_defaults_are_the_paper_settings_and_validate():
@@ -302,7 +304,15 @@ def test_per_language_overrides_apply_to_that_language_only():
     p = build(TranslateParams, raw, "translate")
     lua, ocaml = p.for_language("lua"), p.for_language("ocaml")
     assert (lua.policy.n, lua.sampling.max_tokens, lua.wall_s) == (10, 512, 15.0)
-    assert (ocaml.policy.n, ocaml.sampling.max_tokens, ocaml.wall_s, ocaml.stop) == (20, 300, 30.0, ("\n\n",))
+    assert (ocaml.policy.n, ocaml.sampling.max_tokens, ocaml.wall_s, ocaml.stop) == (
+        20,
+        300,
+        30.0,
+        ("\n\n", "\n```"),
+    )
+    # extra_stop: () leaves a language's stop tokens alone
+    raw["shared"]["extra_stop"] = []
+    assert build(TranslateParams, raw, "translate").for_language("ocaml").stop == ("\n\n",)
 
 
 def test_round_size_above_n_is_rejected():
