@@ -9,13 +9,19 @@ This module names every stage module, so nothing a stage runs may import it (tha
 through every stage): only the CLI, the README tools, tests and benchmarks do. Libraries take their checks
 from `stages.checks` and load a section with its class through `stages.params`.
 
-A stage owns the section of its own name, except where the section is older than this rule and renaming it
-would move every key of every params file and preset: `model` (prepare_model@NAME), `extract`
-(extract_functions), `instructions` (extract_instructions), `benchmark` (build_benchmark) and `codem`
-(codem_data@LANG). One section serves two stages: `training` serves build_sft@X and train@X, because an
-experiment (its base model, its data recipe, its training recipe) is declared once and both read it, each
-through its own view (`sft_stage`, `train_stage`) with its own reads() and writes(). `common`, `llm` and
-`sandbox` belong to no stage: every stage may read them through its Context.
+A stage owns the section of its own name, except five sections older than this rule; renaming one would move
+every key of every params file and preset, so each keeps its name, for this reason:
+- `model` (prepare_model@NAME): it declares the models themselves, which other sections name by key.
+- `extract` (extract_functions): it configures the extraction (sources, filters, dedup), also read by
+  input_manifest for the sources to fingerprint.
+- `instructions` (extract_instructions): it configures the instruction dataset, also read by input_manifest for
+  a local CodeAlpaca file to fingerprint.
+- `benchmark` (build_benchmark): it describes the compiled benchmark (`data/benchmark`) that evaluate scores on.
+- `codem` (codem_data@LANG): it names the method (CodeM), as `training`'s experiments name their data recipes.
+One section serves two stages: `training` serves build_sft@X and train@X, because an experiment (its base
+model, its data recipe, its training recipe) is declared once and both read it, each through its own view
+(`sft_stage`, `train_stage`) with its own reads() and writes(). `common`, `llm` and `sandbox` belong to no
+stage: every stage may read them through its Context.
 """
 
 from __future__ import annotations

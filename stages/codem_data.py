@@ -83,8 +83,8 @@ def translation_rows(params: CodemParams, language: str, funnel: Funnel) -> Iter
 
 def evolved(params: CodemParams, ctx: Context, language: str, funnel: Funnel) -> list[dict[str, Any]]:
     from stages.codem.evolve import evolved_rows
-    from stages.codem.instructions import display
     from stages.executors import make_executor
+    from stages.languages import display_name
     from stages.llm import make_generator
 
     with (
@@ -94,7 +94,7 @@ def evolved(params: CodemParams, ctx: Context, language: str, funnel: Funnel) ->
         rows = evolved_rows(
             params.evolve,
             language,
-            display(language),
+            display_name(language),
             generator,
             executor,
             ctx.sandbox,

@@ -111,6 +111,7 @@ def draw(metrics: list[dict[str, Any]], path: Path) -> None:
 
 
 def run(params: EvalReportParams, ctx: Context) -> list[Any]:
+    """Tabulate and draw every evaluation run; it reads metrics and drops no rows, so there is no funnel."""
     from stages.evaluation.summary import table
 
     runs = read_runs(params.metrics_dir, seed=params.seed)

@@ -28,7 +28,7 @@ from typing import Any
 from stages.checks import check_choice, check_range
 from stages.common import code_version
 from stages.editseq import INITIAL_ERRORS
-from stages.editseq.languages import LANGUAGES
+from stages.editseq.languages import edit_languages
 from stages.editseq.linters import PYTHON_LINTERS
 from stages.editseq.task import NO_INSTRUCTION, NO_PROGRAM, text_field
 from stages.records import Funnel, child_row, read_rows, write_rows
@@ -49,7 +49,7 @@ class LintSeqSource:
     language: str = "python"
 
     def __post_init__(self) -> None:
-        check_choice("lintseq.sources.language", self.language, LANGUAGES)
+        check_choice("lintseq.sources.language", self.language, edit_languages())
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,24 @@ def test_every_readme_command_names_its_interpreter():
                 if word not in ("make", "git", "source") and not word.startswith(".venv/bin/"):
                     bare.append(part)
     assert bare == [], f"README commands that depend on PATH: {bare}"
+
+
+def test_readme_lists_the_files_a_new_language_needs():
+    """The README's "Languages" section lists the files a language needs; each registered language has them."""
+    import re
+
+    from stages.languages import REGISTRY, get, names
+
+    section = (ROOT / "README.md").read_text().split("\n## Languages\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^- `([^`]+)`", section.split("Adding a language", 1)[1], re.MULTILINE)
+    assert listed == ["stages/languages/NAME.py", "tests/languages/fixtures/NAME/", "scripts/setup.sh"]
+    setup = (ROOT / "scripts/setup.sh").read_text()
+    for name in names():
+        module = REGISTRY.targets[name].split(":", 1)[0]
+        assert module.replace(".", "/") + ".py" == listed[0].replace("NAME", name), f"{name}: module {module}"
+        assert (ROOT / listed[1].replace("NAME", name)).is_dir(), (
+            f"{name}: no {listed[1].replace('NAME', name)}"
+        )
+        assert all(package in setup for package in get(name).debian_packages), (
+            f"{name}: packages not in setup.sh"
+        )

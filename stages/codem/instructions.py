@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from stages.evaluation.prompts import DISPLAY  # the names the evaluation's instructions use
+from stages.languages import display_name  # the names the evaluation's instructions use too
 from stages.records import Funnel, child_row
 
 KIND = "codem_translation"
@@ -21,12 +21,8 @@ NO_DOCSTRING = "no_docstring"
 EMPTY_PROGRAM = "empty_program"
 
 
-def display(language: str) -> str:
-    return DISPLAY.get(language, language)
-
-
 def instruction(docstring: str, name: str, language: str) -> str:
-    return f"{docstring.strip()}\n\nWrite this as a function in {display(language)}, named `{name}`."
+    return f"{docstring.strip()}\n\nWrite this as a function in {display_name(language)}, named `{name}`."
 
 
 def why_dropped(row: Mapping[str, Any], parents: Mapping[str, Mapping[str, Any]]) -> str | None:

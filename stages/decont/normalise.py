@@ -27,11 +27,12 @@ class Streams:
 
 
 def lexemes(text: str, language: str) -> list[Lexeme]:
-    """`text` lexed as `language` (a registry name or MultiPL-E's short name); unknown languages as Python."""
+    """`text` lexed as `language` (a registry name or MultiPL-E's short name; UnknownLanguage for any other):
+    Python by `tokenize` (its indentation blocks are the units), every other language by its lexicon."""
     name = lexer.language_name(language)
-    if name in lexer.SPECS:
-        return lexer.lex(text, name)
-    return pylex.lex(text)
+    if name == "python":
+        return pylex.lex(text)
+    return lexer.lex(text, name)
 
 
 def streams(items: list[Lexeme]) -> Streams:

@@ -15,16 +15,13 @@ dict entry): HumanEval in 12 languages is ~100k grams.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
 from stages.decont.benchmarks import BenchmarkText
-from stages.decont.lexer import SPECS, language_name
+from stages.decont.lexer import language_name
 from stages.decont.normalise import lexemes, streams, units
-
-log = logging.getLogger(__name__)
 
 PYTHON = "python"
 # Benchmark fields holding code (the others are prose, left to the substring and word n-gram methods).
@@ -54,16 +51,8 @@ class TokenIndex:
         self._short_lengths: dict[str, list[int]] = {}
         self.boilerplate = 0  # grams left out as common to many tasks
         code_texts = [t for t in texts if t.field in CODE_FIELDS]
-        skipped = sorted({t.language for t in code_texts if not self._known(t.language)})
-        if skipped:
-            log.warning("tokens method: no lexer for %s; those benchmark texts are not indexed", skipped)
         for _, group in groupby(code_texts, key=lambda t: t.benchmark):
-            self._add_benchmark([t for t in group if self._known(t.language)])
-
-    @staticmethod
-    def _known(language: str) -> bool:
-        name = language_name(language)
-        return name == PYTHON or name in SPECS
+            self._add_benchmark(list(group))  # every registered language has a lexer; others are an error
 
     def _add_benchmark(self, texts: list[BenchmarkText]) -> None:
         tasks: dict[int, tuple[BenchmarkText, int, str]] = {}  # gram -> first text, task count, last task

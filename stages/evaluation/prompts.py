@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stages.editseq.diffs import SEPARATOR, apply_edits
+from stages.languages import display_name
 from stages.training.formats import ALPACA  # the template the CodeM experiments are trained in
 
 FORMATS = ("completion", "instruction", "edit_sequence")
@@ -33,22 +34,6 @@ UNDECODABLE = "Undecodable"
 TEMPLATE_VERSION = (
     "eval-prompts-1"  # part of every completion's cache key: bump when a prompt's wording changes
 )
-
-# How each benchmark file's language is called in prose.
-DISPLAY = {
-    "python": "Python",
-    "lua": "Lua",
-    "racket": "Racket",
-    "r": "R",
-    "ocaml": "OCaml",
-    "julia": "Julia",
-    "javascript": "JavaScript",
-    "typescript": "TypeScript",
-    "c": "C",
-    "cpp": "C++",
-    "java": "Java",
-    "go": "Go",
-}
 
 
 @dataclass(frozen=True)
@@ -59,9 +44,7 @@ class Prompt:
 
 
 def instruction(problem: dict[str, Any], language: str) -> str:
-    return (
-        f"Complete the {DISPLAY.get(language, language)} code for this problem:\n{problem['prompt'].rstrip()}"
-    )
+    return f"Complete the {display_name(language)} code for this problem:\n{problem['prompt'].rstrip()}"
 
 
 def make_prompt(problem: dict[str, Any], language: str, fmt: str, template: str) -> Prompt:

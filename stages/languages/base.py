@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -118,11 +119,70 @@ class TranslateDefaults:
     wall_s: float | None = None
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """How a language's source text is cut into lexemes (decontamination's lexer, stages/decont/lexer.py): its
+    comments, string literals, identifiers and keywords. Cutting only, never parsing."""
+
+    # Words kept as they are (every other identifier is normalised away).
+    keywords: frozenset[str]
+    line_comments: tuple[str, ...]
+    block_comments: tuple[tuple[str, str], ...] = ()
+    # Delimiters of string literals with backslash escapes ("'" only where it does not quote symbols).
+    quotes: tuple[str, ...] = ('"',)
+    # Delimiter pairs of literals whose text is documentation, lexed as prose (Julia's docstrings).
+    prose_strings: tuple[tuple[str, str], ...] = ()
+    # Delimiter pairs of raw strings without escapes (Lua long strings, Go/JS backticks).
+    raw_strings: tuple[tuple[str, str], ...] = ()
+    identifier: str = r"[A-Za-z_][A-Za-z0-9_]*"
+    # Racket: [ and ] are interchangeable with ( and ).
+    brackets_as_parens: bool = False
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text` (keyword lists written as prose)."""
+    return frozenset(text.split())
+
+
+def c_like_lexicon(keywords: frozenset[str], *, raw_strings: tuple[tuple[str, str], ...] = ()) -> Lexicon:
+    """The lexicon of a language with C's comments and quotes (C, C++, Java, JavaScript, TypeScript, Go)."""
+    return Lexicon(
+        keywords=keywords,
+        line_comments=("//",),
+        block_comments=(("/*", "*/"),),
+        quotes=('"', "'"),
+        raw_strings=raw_strings,
+    )
+
+
+@dataclass(frozen=True)
+class EditSequences:
+    """What LintSeq (stages/editseq) needs of a language whose programs it rewrites as edit sequences."""
+
+    # The linter that checks every state (a name in stages/editseq/linters.py); None: the lintseq stage's
+    # `linter` parameter picks it (Python's pyflakes or pylint), and `compile()` is the syntax pre-check.
+    linter: str | None
+    # Tags of a response's fenced blocks that hold the program (```ocaml and ```ml).
+    fence_tags: tuple[str, ...]
+
+
+class IncompleteLanguage(TypeError):
+    """A Language subclass that lacks attributes or hooks every language must provide; the message names them."""
+
+
 class Language(ABC):
-    """One target language. Subclasses set the class attributes and implement the abstract hooks."""
+    """One target language. Subclasses set the class attributes and implement the abstract hooks; `missing()`
+    lists what a subclass still lacks (tests/languages/test_registry.py checks every registered language)."""
 
     # Registry key and output file stem, e.g. "racket" -> data/benchmark/racket.jsonl.
     name: ClassVar[str]
+    # How prose names the language ("C++"): evaluation's instructions and CodeM's instruction rows.
+    display_name: ClassVar[str]
+    # How decontamination cuts its programs into lexemes (Python's goes through `tokenize` instead, pylex.py,
+    # whose indentation blocks the token method needs; its lexicon still gives the comment lines).
+    lexicon: ClassVar[Lexicon]
+    # LintSeq's needs (fence tags, linter; `comment_lines` below); None: LintSeq does not take this language.
+    edit_sequences: ClassVar[EditSequences | None] = None
     # MultiPL-E's short name, written in the `language` field of benchmark rows ("rkt" for Racket).
     multipl_e_name: ClassVar[str]
     file_ext: ClassVar[str]
@@ -197,9 +257,44 @@ class Language(ABC):
         """This language's limits, given the configured defaults (e.g. more address space for a JVM)."""
         return base
 
-    @abstractmethod
+    # How a failed run reads (MultiPL-E's per-language rules, from each runtime's real behaviour): stderr that
+    # `syntax_error_pattern` matches did not parse (languages that parse as they run; None: a compile phase
+    # says it, `classify_common`), stderr that `assertion_pattern` matches failed a test. The hooks
+    # `syntax_failed` and `assertion_failed` read them; a language whose runtime reports elsewhere overrides those.
+    syntax_error_pattern: ClassVar[re.Pattern[str] | None] = None
+    assertion_pattern: ClassVar[re.Pattern[str]]
+
     def classify(self, raw: RawResult) -> Status:
-        """Turn a raw sandbox result into a Status, from this runtime's real behaviour."""
+        """Turn a raw sandbox result into a Status: what every language reads alike (`classify_common`), then a
+        pass (`passed`), a missing test library, a syntax error, a failed assertion, else an exception."""
+        common = self.classify_common(raw)
+        if common is not None:
+            return common
+        if self.passed(raw):
+            return Status.OK
+        if self.library_missing(raw):
+            return Status.RUNTIME_MISSING
+        if self.syntax_failed(raw):
+            return Status.SYNTAX_ERROR
+        if self.assertion_failed(raw):
+            return Status.ASSERTION_ERROR
+        return Status.EXCEPTION
+
+    def passed(self, raw: RawResult) -> bool:
+        """The run passed every test (by default: it exited 0)."""
+        return raw.exit_code == 0
+
+    def library_missing(self, raw: RawResult) -> bool:
+        """A failed run whose test library is not installed (the runtime itself is, or classify_common says)."""
+        return False
+
+    def syntax_failed(self, raw: RawResult) -> bool:
+        return (
+            self.syntax_error_pattern is not None and self.syntax_error_pattern.search(raw.stderr) is not None
+        )
+
+    def assertion_failed(self, raw: RawResult) -> bool:
+        return self.assertion_pattern.search(raw.stderr) is not None
 
     def classify_common(self, raw: RawResult) -> Status | None:
         """The outcomes every language reads the same way: missing runtime, timeout, a failed compile phase
@@ -225,10 +320,63 @@ class Language(ABC):
     def placeholder_body(self, sig: Signature) -> str:
         """A trivial completion that makes `prompt(sig, ...)` a complete, syntactically valid function."""
 
+    # --- the oracle's completion (stages/languages/oracle.py) -----------------------------------------------
+    # A lookup table: for each case, when the arguments equal its arguments, return its expected value; else
+    # fail. It proves the compiled tests satisfiable. The base writes the table from the language's templates:
+    # `lookup_equal` compares one parameter ({name}) with a case's argument ({arg}), joined by `lookup_and`
+    # (`lookup_always` where there is no parameter); `lookup_case` returns {expected} when {test} holds;
+    # `lookup_head` and `lookup_tail` are the lines before and after the cases (the tail fails: no test has
+    # these arguments). None: the language has no oracle (the verbatim source).
+    lookup_equal: ClassVar[str | None] = None
+    lookup_case: ClassVar[str | None] = None
+    lookup_head: ClassVar[tuple[str, ...]] = ()
+    lookup_tail: ClassVar[tuple[str, ...]] = ()
+    lookup_and: ClassVar[str] = " && "
+    lookup_always: ClassVar[str] = "true"
+
     def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        """The oracle's completion (`stages/languages/oracle.py`): for each case, when the arguments equal its
-        arguments, return its expected value; otherwise fail. It proves the compiled tests satisfiable."""
-        raise NotImplementedError(f"{self.name} has no oracle body")
+        lines = [*self.lookup_head]
+        for case in cases:
+            lines.append(self.lookup_line(sig, self.lookup_test(sig, case), case.expected))
+        return "\n".join([*lines, *self.lookup_tail]) + "\n"
+
+    def lookup_test(self, sig: Signature, case: OracleCase) -> str:
+        """The condition that the call's arguments are `case`'s: each parameter equals its argument."""
+        pairs = zip(sig.params, case.args, case.values, strict=True)
+        return self.lookup_and.join(self.lookup_equals(p, a, v) for p, a, v in pairs) or self.lookup_always
+
+    def lookup_equals(self, param: Param, arg: str, value: object) -> str:
+        """Parameter `param` equals a case's argument (`arg` as the harness writes it, `value` in Python)."""
+        if self.lookup_equal is None:
+            raise NotImplementedError(f"{self.name} has no oracle (lookup_equal)")
+        return self.lookup_equal.format(name=param.name, arg=arg)
+
+    def lookup_line(self, sig: Signature, test: str, expected: str) -> str:
+        if self.lookup_case is None:
+            raise NotImplementedError(f"{self.name} has no oracle (lookup_case)")
+        return self.lookup_case.format(test=test, expected=expected)
+
+    # --- LintSeq (stages/editseq) ----------------------------------------------------------------------------
+
+    def comment_lines(self, lines: Sequence[str]) -> set[int]:
+        """0-based indices of the comment-only lines of `lines` (LintSeq never picks them for deletion): by
+        default the lines that start with one of the lexicon's line comments."""
+        prefixes = self.lexicon.line_comments
+        return {i for i, line in enumerate(lines) if line.lstrip().startswith(prefixes)}
+
+    # --- what a language must provide ------------------------------------------------------------------------
+
+    @classmethod
+    def missing(cls) -> list[str]:
+        """The attributes and hooks `cls` still lacks (empty for a complete language)."""
+        lacking = [name for name in REQUIRED if not hasattr(cls, name)]
+        return sorted({*lacking, *getattr(cls, "__abstractmethods__", ())})
+
+    @classmethod
+    def check_complete(cls) -> None:
+        lacking = cls.missing()
+        if lacking:
+            raise IncompleteLanguage(f"language {cls.__name__} lacks {', '.join(lacking)}")
 
     def safe_name(self, name: str) -> str:
         """A Python identifier as a legal identifier in this language."""
@@ -291,6 +439,23 @@ class Language(ABC):
     def test_suite(self, entry_point: str, assertions: Sequence[str]) -> str:
         """The harness appended after prompt + completion: binds `candidate` to the function and runs the
         assertions. Must start with `harness_marker` (after leading newlines)."""
+
+
+# The class attributes every language sets (the abstract hooks are enforced by ABC and listed by `missing` too).
+REQUIRED = (
+    "name",
+    "display_name",
+    "multipl_e_name",
+    "file_ext",
+    "runtime",
+    "stop_tokens",
+    "harness_marker",
+    "terms",
+    "lexicon",
+    "debian_packages",
+    "probe_program",
+    "assertion_pattern",
+)
 
 
 def contains_float(value: object) -> bool:

@@ -15,14 +15,14 @@ from collections.abc import Mapping, Sequence
 
 from stages.languages.base import (
     FLOAT_TOLERANCE,
-    OracleCase,
     Param,
     Signature,
     Terms,
     Untranslatable,
+    c_like_lexicon,
     require_type,
 )
-from stages.languages.cpp import CPP_RESERVED, Cpp, c_float, c_int, c_string
+from stages.languages.cpp import C_KEYWORDS, CPP_RESERVED, Cpp, c_float, c_int, c_string
 from stages.languages.types import PyType
 
 HEADERS = (
@@ -149,6 +149,8 @@ def _array_element(ty: PyType | None) -> PyType | None:
 
 class C(Cpp):
     name = "c"
+    display_name = "C"
+    lexicon = c_like_lexicon(C_KEYWORDS)
     multipl_e_name = "c"
     file_ext = "c"
     runtime = "gcc"
@@ -214,22 +216,18 @@ class C(Cpp):
     def placeholder_body(self, sig: Signature) -> str:
         return "    return 0;\n}\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+    def lookup_line(self, sig: Signature, test: str, expected: str) -> str:
+        element = _array_element(sig.returns)
+        answer = f"return {expected};"
+        if element is not None:  # `(long[]){1, 2}, 2` or `(long*)NULL, 0`: copied out, length stored
+            array, length = expected.rsplit(", ", 1)
+            size = f"sizeof({self.type_name(element)}) * {length}"
+            answer = f"{{ *result_len = {length}; return {length} ? memcpy(malloc({size}), {array}, {size}) : NULL; }}"
+        return f"    if ({test}) {answer}"
+
+    def lookup_equals(self, param: Param, arg: str, value: object) -> str:
         """C compares what it holds: numbers with `==`, strings with strcmp, a list parameter by its length and
         each element."""
-        element = _array_element(sig.returns)
-        lines = []
-        for case in cases:
-            tests = [self._equals(p, v) for p, v in zip(sig.params, case.values, strict=True)]
-            answer = f"return {case.expected};"
-            if element is not None:  # `(long[]){1, 2}, 2` or `(long*)NULL, 0`: copied out, length stored
-                array, length = case.expected.rsplit(", ", 1)
-                size = f"sizeof({self.type_name(element)}) * {length}"
-                answer = f"{{ *result_len = {length}; return {length} ? memcpy(malloc({size}), {array}, {size}) : NULL; }}"
-            lines.append(f"    if ({' && '.join(tests) or 'true'}) {answer}")
-        return "\n".join([*lines, "    abort();"]) + "\n"
-
-    def _equals(self, param: Param, value: object) -> str:
         ty = require_type(param.type, "C")
         if isinstance(value, list | tuple):
             element = ty.element()

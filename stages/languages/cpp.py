@@ -6,6 +6,7 @@ starts by closing it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -15,19 +16,27 @@ from stages.languages.base import (
     Language,
     OracleCase,
     Signature,
-    Status,
     Terms,
     Untranslatable,
+    c_like_lexicon,
     check_int_range,
     float_repr,
     quote_string,
     require_type,
+    words,
 )
 from stages.languages.types import PyType, infer_type, union_member
 
 if TYPE_CHECKING:
     from stages.languages.builds import Build
     from stages.sandbox import Limits, RawResult, Sandbox
+
+# The words decontamination keeps in C and C++ programs.
+C_KEYWORDS = words(
+    """break case char const continue default do double else enum extern float for goto if int long return
+    short signed sizeof static struct switch typedef union unsigned void while bool true false NULL size_t include
+    define"""
+)
 
 _LONG_MAX = 2**63 - 1  # -2**63 is out too: C reads `-9223372036854775808` as minus an overflowing literal
 _C_ESCAPES = {**BASIC_ESCAPES, "?": "\\?"}  # `?` escaped: no trigraphs
@@ -209,6 +218,7 @@ template <typename... T> bool __same(const std::variant<T...>& a, const std::var
 
 class Cpp(Language):
     name = "cpp"
+    display_name = "C++"
     multipl_e_name = "cpp"
     file_ext = "cpp"
     runtime = "g++"
@@ -226,6 +236,13 @@ class Cpp(Language):
         false="false",
     )
     reserved = CPP_RESERVED
+    lexicon = c_like_lexicon(
+        C_KEYWORDS
+        | words(
+            """auto class namespace new delete private public std string vector map tuple using template typename
+            this nullptr"""
+        )
+    )
     headers = HEADERS  # the prompt's #include block, precompiled once per host (`pch.py`)
     compile_flags = ("-std=c++17", "-O1")  # also the precompiled header's: GCC uses it only with the same
     header_language = "c++-header"
@@ -241,17 +258,12 @@ class Cpp(Language):
     def run_argv(self, path: str) -> list[str]:
         return ["./main"]
 
-    def classify(self, raw: RawResult) -> Status:
-        """A failed `assert` prints `Assertion ... failed.` and aborts; any other non-zero end is an exception.
-        Compile errors (syntax and type errors alike) are SyntaxError."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if "Assertion `" in raw.stderr and "failed." in raw.stderr:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
+    # A failed `assert` prints `Assertion ... failed.` and aborts; any other non-zero end is an exception.
+    # Compile errors (syntax and type errors alike) are SyntaxError.
+    assertion_pattern = re.compile("Assertion `")
+
+    def assertion_failed(self, raw: RawResult) -> bool:
+        return super().assertion_failed(raw) and "failed." in raw.stderr
 
     # --- types ---------------------------------------------------------------------------------------------
 
@@ -292,11 +304,11 @@ class Cpp(Language):
             # std::any has no `==`: the harness calls once per test, in order, so the n-th call answers the n-th.
             returns = "\n".join(f"    if (call == {i}) return {c.expected};" for i, c in enumerate(cases))
             return f"    static int next = 0;\n    int call = next++;\n{returns}\n    abort();\n"
-        lines = []
-        for case in cases:
-            test = " && ".join(f"{p.name} == {a}" for p, a in zip(sig.params, case.args, strict=True))
-            lines.append(f"    if ({test or 'true'}) return {case.expected};")
-        return "\n".join([*lines, "    abort();"]) + "\n"
+        return super().lookup_body(sig, cases)
+
+    lookup_equal = "{name} == {arg}"
+    lookup_case = "    if ({test}) return {expected};"
+    lookup_tail = ("    abort();",)
 
     # --- values --------------------------------------------------------------------------------------------
 

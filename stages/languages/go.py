@@ -15,26 +15,27 @@ space than it uses, so runs get a larger address-space limit.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stages.languages.base import (
     FLOAT_TOLERANCE,
     Language,
-    OracleCase,
     Signature,
-    Status,
     Terms,
     Untranslatable,
+    c_like_lexicon,
     check_int_range,
     float_repr,
     require_type,
+    words,
 )
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
     from stages.languages.builds import Build
-    from stages.sandbox import Limits, RawResult, Sandbox
+    from stages.sandbox import Limits, Sandbox
 
 _INT_MAX = 2**63 - 1
 # Go's runtime reserves address space for its heap arenas up front: measured here (Go 1.19), `go build` needs
@@ -201,6 +202,7 @@ func same(a, b reflect.Value) bool {
 
 class Go(Language):
     name = "go"
+    display_name = "Go"
     multipl_e_name = "go"
     file_ext = "go"
     runtime = "go"
@@ -213,6 +215,17 @@ class Go(Language):
         list="slice", array="slice", tuple="slice", dictionary="map", none="nil", true="true", false="false"
     )
     reserved = GO_RESERVED | GO_PREDECLARED
+    lexicon = c_like_lexicon(
+        words(
+            """break case chan const continue default defer else fallthrough for func go goto if import interface
+            map package range return select struct switch type var true false nil int float64 string bool len
+            append make"""
+        ),
+        raw_strings=(("`", "`"),),
+    )
+    # A failed build is a SyntaxError (compile phase); at run time the harness panics with `assertion failed`,
+    # any other panic or non-zero exit is an exception.
+    assertion_pattern = re.compile("panic: assertion failed")
 
     def compile_argv(self, path: str) -> list[str]:
         return [self.runtime, "build", "-o", "main", path]
@@ -241,18 +254,6 @@ class Go(Language):
             nproc=max(base.nproc, GO_MIN_NPROC),
         )
 
-    def classify(self, raw: RawResult) -> Status:
-        """A failed build is a SyntaxError (compile phase); at run time the harness panics with
-        `assertion failed`, any other panic or non-zero exit is an exception."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if "panic: assertion failed" in raw.stderr:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
-
     # --- types ---------------------------------------------------------------------------------------------
 
     def type_name(self, ty: PyType | None) -> str:
@@ -280,14 +281,9 @@ class Go(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "\tpanic(0)\n}\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = []
-        for case in cases:
-            test = " && ".join(
-                f"reflect.DeepEqual({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True)
-            )
-            lines.append(f"\tif {test or 'true'} {{\n\t\treturn {case.expected}\n\t}}")
-        return "\n".join([*lines, '\tpanic("no test has these arguments")', "}"]) + "\n"
+    lookup_equal = "reflect.DeepEqual({name}, {arg})"
+    lookup_case = "\tif {test} {{\n\t\treturn {expected}\n\t}}"
+    lookup_tail = ('\tpanic("no test has these arguments")', "}")
 
     # --- values --------------------------------------------------------------------------------------------
 

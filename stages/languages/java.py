@@ -10,6 +10,7 @@ address space than it uses, so runs get a larger address-space limit and a small
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,22 +18,22 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
-    OracleCase,
     Signature,
-    Status,
     Terms,
     Untranslatable,
+    c_like_lexicon,
     check_int_range,
     float_repr,
     quote_string,
     require_type,
+    words,
 )
 from stages.languages.translate import CANDIDATE
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
     from stages.languages.builds import Build
-    from stages.sandbox import Limits, RawResult, Sandbox
+    from stages.sandbox import Limits, Sandbox
 
 _LONG_MAX = 2**63 - 1
 # The JVM maps its heap, metaspace, code cache and thread stacks up front. Measured here (Java 17): with the
@@ -181,6 +182,7 @@ JAVA_RESERVED = frozenset(
 
 class Java(Language):
     name = "java"
+    display_name = "Java"
     multipl_e_name = "java"
     file_ext = "java"
     runtime = "java"
@@ -198,6 +200,17 @@ class Java(Language):
         false="false",
     )
     reserved = JAVA_RESERVED
+    lexicon = c_like_lexicon(
+        words(
+            """abstract boolean break byte case catch char class continue default do double else extends final
+            finally float for if implements import instanceof int interface long new null package private
+            protected public return short static super switch this throw throws true try void while false String
+            ArrayList HashMap Arrays Optional Integer Long Double Boolean"""
+        )
+    )
+    # javac failing is a SyntaxError (compile phase); at run time a failed `assert` throws
+    # java.lang.AssertionError, any other uncaught throwable is an exception.
+    assertion_pattern = re.compile(re.escape("java.lang.AssertionError"))
 
     @property
     def program_file(self) -> str:
@@ -222,18 +235,6 @@ class Java(Language):
             address_space_mb=max(base.address_space_mb, JVM_ADDRESS_SPACE_MB),
             nproc=max(base.nproc, JVM_MIN_NPROC),
         )
-
-    def classify(self, raw: RawResult) -> Status:
-        """javac failing is a SyntaxError (compile phase); at run time a failed `assert` throws
-        java.lang.AssertionError, any other uncaught throwable is an exception."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if "java.lang.AssertionError" in raw.stderr:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
 
     # --- types ---------------------------------------------------------------------------------------------
 
@@ -272,15 +273,9 @@ class Java(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "        throw new UnsupportedOperationException();\n    }\n}\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = []
-        for case in cases:
-            pairs = zip(sig.params, case.args, strict=True)
-            test = " && ".join(f"Objects.equals({p.name}, {a})" for p, a in pairs)
-            lines.append(f"        if ({test or 'true'}) return {case.expected};")
-        return (
-            "\n".join([*lines, '        throw new RuntimeException("no test has these arguments");']) + "\n"
-        )
+    lookup_equal = "Objects.equals({name}, {arg})"
+    lookup_case = "        if ({test}) return {expected};"
+    lookup_tail = ('        throw new RuntimeException("no test has these arguments");',)
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -12,23 +12,22 @@ from stages.languages.base import (
     Language,
     OracleCase,
     Signature,
-    Status,
     Terms,
     Untranslatable,
+    c_like_lexicon,
     check_int_range,
     float_repr,
+    words,
 )
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import Limits, RawResult
+    from stages.sandbox import Limits
 
 # V8 reserves address space up front: measured here (node 20), node fails to start under 640 MiB and starts
 # under 768 MiB; 1 GiB leaves headroom.
 NODE_ADDRESS_SPACE_MB = 1024
 _SAFE_INT = 2**53  # JavaScript numbers are doubles: integers are exact up to 2^53
-_SYNTAX = re.compile(r"^SyntaxError\b", re.MULTILINE)
-_ASSERTION = re.compile(r"^AssertionError\b|\bAssertionError \[ERR_ASSERTION\]", re.MULTILINE)
 JS_RESERVED = frozenset(
     [
         "break",
@@ -136,6 +135,7 @@ def needs_same(expected: object) -> bool:
 
 class JavaScript(Language):
     name = "javascript"
+    display_name = "JavaScript"
     multipl_e_name = "js"
     file_ext = "js"
     runtime = "node"
@@ -154,26 +154,24 @@ class JavaScript(Language):
     )
     one_number_type = True  # numbers are doubles: f(3) and f(3.0) are one call
     reserved = JS_RESERVED
+    lexicon = c_like_lexicon(
+        words(
+            """break case catch class const continue default delete do else export extends false finally for
+            function if import in instanceof let new null return switch this throw true try typeof undefined var
+            void while of length"""
+        ),
+        raw_strings=(("`", "`"),),
+    )
+    # node exits 1 on an uncaught error and prints its name first on a line of stderr: `SyntaxError` while
+    # parsing, `AssertionError [ERR_ASSERTION]` from a failed assertion, anything else is an exception.
+    syntax_error_pattern = re.compile(r"^SyntaxError\b", re.MULTILINE)
+    assertion_pattern = re.compile(r"^AssertionError\b|\bAssertionError \[ERR_ASSERTION\]", re.MULTILINE)
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
 
     def limits(self, base: Limits) -> Limits:
         return base.override(address_space_mb=max(base.address_space_mb, NODE_ADDRESS_SPACE_MB))
-
-    def classify(self, raw: RawResult) -> Status:
-        """node exits 1 on an uncaught error and prints its name first on a line of stderr: `SyntaxError` while
-        parsing, `AssertionError [ERR_ASSERTION]` from a failed assertion, anything else is an exception."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if _SYNTAX.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        if _ASSERTION.search(raw.stderr):
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
 
     # --- prompts -------------------------------------------------------------------------------------------
 
@@ -185,13 +183,12 @@ class JavaScript(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "  return undefined;\n}\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
+    def lookup_test(self, sig: Signature, case: OracleCase) -> str:
         params = ", ".join(p.name for p in sig.params)
-        lines = [
-            f"  if (require('node:util').isDeepStrictEqual([{params}], [{', '.join(c.args)}])) return {c.expected};"
-            for c in cases
-        ]
-        return "\n".join([*lines, '  throw new Error("no test has these arguments");', "}"]) + "\n"
+        return f"require('node:util').isDeepStrictEqual([{params}], [{', '.join(case.args)}])"
+
+    lookup_case = "  if ({test}) return {expected};"
+    lookup_tail = ('  throw new Error("no test has these arguments");', "}")
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -17,15 +17,15 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
-    OracleCase,
+    Lexicon,
     Signature,
-    Status,
     Terms,
     TranslateDefaults,
     Untranslatable,
     check_int_range,
     float_repr,
     quote_string,
+    words,
 )
 from stages.languages.types import PyType
 
@@ -130,6 +130,7 @@ __same(a, b) = a == b
 
 class Julia(Language):
     name = "julia"
+    display_name = "Julia"
     multipl_e_name = "jl"
     file_ext = "jl"
     runtime = "julia"
@@ -148,6 +149,16 @@ class Julia(Language):
         false="false",
     )
     reserved = JULIA_RESERVED | JULIA_BASE
+    lexicon = Lexicon(
+        keywords=words(
+            """begin break catch const continue do else elseif end export false finally for function global if
+            import let local macro module quote return struct true try using while in Int64 Float64 String Bool
+            Vector Dict Tuple Nothing nothing"""
+        ),
+        line_comments=("#",),
+        block_comments=(("#=", "=#"),),
+        prose_strings=(('"""', '"""'),),
+    )
 
     @property
     def install_hint(self) -> str:
@@ -159,21 +170,17 @@ class Julia(Language):
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, "--startup-file=no", "--history-file=no", path]
 
-    def classify(self, raw: RawResult) -> Status:
-        """`@testset` prints `Test Failed` for a failed `@test` and `Error During Test` for an exception
-        inside one, then throws; a parse error is `ParseError` (1.10+) or `syntax:` before anything runs."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if _SYNTAX.search(raw.stderr) or _SYNTAX.search(raw.stdout):
-            return Status.SYNTAX_ERROR
-        if "Error During Test" in raw.stdout + raw.stderr:
-            return Status.EXCEPTION
-        if "Test Failed" in raw.stdout + raw.stderr:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
+    # `@testset` prints `Test Failed` for a failed `@test` and `Error During Test` for an exception inside one,
+    # then throws; a parse error is `ParseError` (1.10+) or `syntax:` before anything runs. Either stream.
+    syntax_error_pattern = _SYNTAX
+    assertion_pattern = re.compile("Test Failed")
+
+    def syntax_failed(self, raw: RawResult) -> bool:
+        return super().syntax_failed(raw) or _SYNTAX.search(raw.stdout) is not None
+
+    def assertion_failed(self, raw: RawResult) -> bool:
+        output = raw.stdout + raw.stderr
+        return "Error During Test" not in output and self.assertion_pattern.search(output) is not None
 
     # --- types ---------------------------------------------------------------------------------------------
 
@@ -213,12 +220,9 @@ class Julia(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return '    error("no solution")\nend\n'
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = []
-        for case in cases:
-            test = " && ".join(f"isequal({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True))
-            lines.append(f"    if {test or 'true'} return {case.expected} end")
-        return "\n".join([*lines, '    error("no test has these arguments")', "end"]) + "\n"
+    lookup_equal = "isequal({name}, {arg})"
+    lookup_case = "    if {test} return {expected} end"
+    lookup_tail = ('    error("no test has these arguments")', "end")
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
+    EditSequences,
     Language,
-    OracleCase,
+    Lexicon,
     Signature,
-    Status,
     Terms,
     TranslateDefaults,
     Untranslatable,
@@ -20,6 +20,7 @@ from stages.languages.base import (
     contains_float,
     float_repr,
     quote_string,
+    words,
 )
 from stages.languages.types import PyType
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 # A load (parse) error: `lua5.4: main.lua:3: unexpected symbol near 'end'` with no stack traceback.
 _LOAD_ERROR = re.compile(r"^\S+: [^\n]*:\d+: ", re.MULTILINE)
+# One token that matters to the comment-line scan: a long comment or string opener, a line comment, a string.
+_LUA_TOKEN = re.compile(r"""--\[(=*)\[|\[(=*)\[|--|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
 
 # The globals of Lua's standard library and the harness's `lu`: a parameter of one of these names hides it
 # (`string` would hide string.sub and string.format from a natural body).
@@ -72,12 +75,24 @@ LUA_GLOBALS = frozenset(
 
 class Lua(Language):
     name = "lua"
+    display_name = "Lua"
     multipl_e_name = "lua"
     file_ext = "lua"
     runtime = "lua5.4"
     debian_packages = ("lua5.4", "lua-unit")
     probe_program = "local lu = require('luaunit')\n"
     version_flag = "-v"
+    lexicon = Lexicon(
+        keywords=words(
+            """and break do else elseif end false for function goto if in local nil not or repeat return then
+            true until while"""
+        ),
+        line_comments=("--",),
+        block_comments=(("--[[", "]]"),),
+        quotes=('"', "'"),
+        raw_strings=(("[[", "]]"),),
+    )
+    edit_sequences = EditSequences(linter="luacheck", fence_tags=("lua",))
     translate_defaults = TranslateDefaults(multipl_t=True)
     stop_tokens = ("\nlocal", "\nfunction", "\n--", "\n\n")
     harness_marker = "\nlu = require('luaunit')"
@@ -114,21 +129,45 @@ class Lua(Language):
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
 
-    def classify(self, raw: RawResult) -> Status:
-        """luaunit prints its report to stdout and exits with the number of failed tests; a parse error is
-        reported by the interpreter on stderr, without a traceback, before anything runs."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if "module 'luaunit' not found" in raw.stderr:
-            return Status.RUNTIME_MISSING
-        if "stack traceback:" not in raw.stderr and _LOAD_ERROR.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        if "Failed tests:" in raw.stdout:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
+    # luaunit prints its report to stdout and exits with the number of failed tests; a parse error is reported
+    # by the interpreter on stderr, without a traceback, before anything runs.
+    syntax_error_pattern = _LOAD_ERROR
+    assertion_pattern = re.compile("Failed tests:")
+
+    def library_missing(self, raw: RawResult) -> bool:
+        return "module 'luaunit' not found" in raw.stderr
+
+    def syntax_failed(self, raw: RawResult) -> bool:
+        return "stack traceback:" not in raw.stderr and super().syntax_failed(raw)
+
+    def assertion_failed(self, raw: RawResult) -> bool:
+        return self.assertion_pattern.search(raw.stdout) is not None
+
+    def comment_lines(self, lines: Sequence[str]) -> set[int]:
+        """`--` lines, and lines that start inside a long bracket (`--[[ ... ]]`, `[==[ ... ]==]`): a line-based
+        approximation (a bracket inside a string literal fools it); a wrong guess only changes which lines
+        LintSeq picks, never whether a state lints clean."""
+        out: set[int] = set()
+        closing = ""  # the `]==]` that ends the long bracket the scan is inside ("" when outside)
+        for i, line in enumerate(lines):
+            if closing or line.lstrip().startswith("--"):
+                out.add(i)
+            position = 0
+            while position <= len(line):
+                if closing:
+                    end = line.find(closing, position)
+                    if end < 0:
+                        break
+                    position, closing = end + len(closing), ""
+                    continue
+                token = _LUA_TOKEN.search(line, position)
+                if token is None or token.group(0) == "--":
+                    break  # the rest of the line is code without brackets, or a line comment
+                level = token.group(1) if token.group(1) is not None else token.group(2)
+                if level is not None:
+                    closing = "]" + level + "]"
+                position = token.end()
+        return out
 
     # --- prompts -------------------------------------------------------------------------------------------
 
@@ -140,21 +179,20 @@ class Lua(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "    return nil\nend\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = [
-            "    local function eq(a, b)",
-            # math.type: 3 and 3.0 are equal in Lua but a body can tell them apart, and tests do (HumanEval/92).
-            "        if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end",
-            '        if type(a) ~= "table" then return a == b end',
-            "        for k, v in pairs(a) do if not eq(v, b[k]) then return false end end",
-            "        for k in pairs(b) do if a[k] == nil then return false end end",
-            "        return true",
-            "    end",
-        ]
-        for case in cases:
-            test = " and ".join(f"eq({p.name}, {a})" for p, a in zip(sig.params, case.args, strict=True))
-            lines.append(f"    if {test or 'true'} then return {case.expected} end")
-        return "\n".join([*lines, '    error("no test has these arguments")', "end"]) + "\n"
+    lookup_and = " and "
+    lookup_head = (
+        "    local function eq(a, b)",
+        # math.type: 3 and 3.0 are equal in Lua but a body can tell them apart, and tests do (HumanEval/92).
+        "        if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end",
+        '        if type(a) ~= "table" then return a == b end',
+        "        for k, v in pairs(a) do if not eq(v, b[k]) then return false end end",
+        "        for k in pairs(b) do if a[k] == nil then return false end end",
+        "        return true",
+        "    end",
+    )
+    lookup_equal = "eq({name}, {arg})"
+    lookup_case = "    if {test} then return {expected} end"
+    lookup_tail = ('    error("no test has these arguments")', "end")
 
     # --- values --------------------------------------------------------------------------------------------
 

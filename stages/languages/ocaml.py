@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
+    EditSequences,
     Language,
-    OracleCase,
+    Lexicon,
     Signature,
-    Status,
     Terms,
     TranslateDefaults,
     Untranslatable,
@@ -26,6 +26,7 @@ from stages.languages.base import (
     float_repr,
     quote_string,
     require_type,
+    words,
 )
 from stages.languages.types import PyType
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 # A compile-time error of the toplevel (syntax or type): `File "main.ml", line 3, ...` then `Error: ...`.
 _COMPILE_ERROR = re.compile(r"^Error: ", re.MULTILINE)
+_COMMENT_MARK = re.compile(r"\(\*|\*\)")
 OCAML_RESERVED = frozenset(
     [
         "and",
@@ -126,6 +128,7 @@ OCAML_STDLIB = frozenset(
 
 class OCaml(Language):
     name = "ocaml"
+    display_name = "OCaml"
     multipl_e_name = "ml"
     file_ext = "ml"
     runtime = "ocaml"
@@ -145,23 +148,39 @@ class OCaml(Language):
         false="false",
     )
     reserved = OCAML_RESERVED | OCAML_STDLIB
+    lexicon = Lexicon(
+        keywords=words(
+            """and as assert begin class do done downto else end exception external false for fun function if in
+            include let match method module mutable new not of open or rec sig struct then to true try type val
+            when while with list int float string bool unit option"""
+        ),
+        line_comments=(),
+        block_comments=(("(*", "*)"),),
+    )
+    edit_sequences = EditSequences(linter="ocaml", fence_tags=("ocaml", "ml"))
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
 
-    def classify(self, raw: RawResult) -> Status:
-        """The toplevel prints `Exception: Assert_failure ...` for a failed assert, `Error: Syntax error` (or
-        a type error, also a compile error) before running a phrase, and exits 2 on either."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if "Assert_failure" in raw.stderr:
-            return Status.ASSERTION_ERROR
-        if _COMPILE_ERROR.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        return Status.EXCEPTION
+    # The toplevel prints `Exception: Assert_failure ...` for a failed assert, `Error: Syntax error` (or a type
+    # error, also a compile error) before running a phrase, and exits 2 on either.
+    syntax_error_pattern = _COMPILE_ERROR
+    assertion_pattern = re.compile("Assert_failure")
+
+    def syntax_failed(self, raw: RawResult) -> bool:
+        # A failed assert wins over an `Error: ` line (the program may print one).
+        return not self.assertion_failed(raw) and super().syntax_failed(raw)
+
+    def comment_lines(self, lines: Sequence[str]) -> set[int]:
+        """Lines that start with `(*` or inside a (nested) `(* ... *)` comment: a line-based approximation."""
+        out: set[int] = set()
+        depth = 0  # OCaml comments nest
+        for i, line in enumerate(lines):
+            if depth > 0 or line.lstrip().startswith("(*"):
+                out.add(i)
+            for token in _COMMENT_MARK.findall(line):
+                depth = depth + 1 if token == "(*" else max(depth - 1, 0)
+        return out
 
     def safe_name(self, name: str) -> str:
         # Capitalised names are constructors and modules in OCaml.
@@ -202,12 +221,9 @@ class OCaml(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return '  failwith "no solution"\n'
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = []
-        for case in cases:
-            test = " && ".join(f"{p.name} = {a}" for p, a in zip(sig.params, case.args, strict=True))
-            lines.append(f"  if {test or 'true'} then {case.expected} else")
-        return "\n".join([*lines, '  failwith "no test has these arguments"']) + "\n"
+    lookup_equal = "{name} = {arg}"
+    lookup_case = "  if {test} then {expected} else"
+    lookup_tail = ('  failwith "no test has these arguments"',)
 
     # --- values --------------------------------------------------------------------------------------------
 

@@ -6,20 +6,22 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from stages.languages.base import FLOAT_TOLERANCE, Language, Signature, Status, Terms, float_repr
+from stages.languages.base import (
+    FLOAT_TOLERANCE,
+    EditSequences,
+    Language,
+    Lexicon,
+    Signature,
+    Terms,
+    float_repr,
+)
 from stages.languages.types import PyType
-
-if TYPE_CHECKING:
-    from stages.sandbox import RawResult
-
-_SYNTAX = re.compile(r"^(SyntaxError|IndentationError|TabError)\b", re.MULTILINE)
-_ASSERTION = re.compile(r"^AssertionError\b", re.MULTILINE)
 
 
 class Python(Language):
     name = "python"
+    display_name = "Python"
     multipl_e_name = "py"
     file_ext = "py"
     runtime = "python3"
@@ -35,6 +37,15 @@ class Python(Language):
         false="False",
     )
     reserved = frozenset(keyword.kwlist)
+    lexicon = Lexicon(
+        keywords=frozenset(keyword.kwlist),
+        line_comments=("#",),
+        quotes=('"', "'"),
+        prose_strings=(('"""', '"""'), ("'''", "'''")),
+    )
+    edit_sequences = EditSequences(linter=None, fence_tags=("python",))
+    syntax_error_pattern = re.compile(r"^(SyntaxError|IndentationError|TabError)\b", re.MULTILINE)
+    assertion_pattern = re.compile(r"^AssertionError\b", re.MULTILINE)
     verbatim_source = True
     # scripts/setup.sh runs on python3 itself, so there is nothing for it to install.
     debian_packages = ()
@@ -50,18 +61,6 @@ class Python(Language):
         from stages.sandbox import PYTHON
 
         return [PYTHON, path]
-
-    def classify(self, raw: RawResult) -> Status:
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if _SYNTAX.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        if _ASSERTION.search(raw.stderr):
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
 
     def cut_harness(self, program: str) -> str:
         # HumanEval's test module starts with a METADATA assignment before `def check`.

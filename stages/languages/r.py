@@ -10,29 +10,29 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
+    Lexicon,
     OracleCase,
     Signature,
-    Status,
     Terms,
     TranslateDefaults,
     Untranslatable,
     check_int_range,
     float_repr,
     quote_string,
+    words,
 )
 from stages.languages.types import PyType
 
 if TYPE_CHECKING:
-    from stages.sandbox import Limits, RawResult
+    from stages.sandbox import Limits
 
 _MIN_NOFILE = 256
 _DOUBLE_EXACT = 2**53  # R has no 64-bit integers: whole numbers are doubles, exact up to 2^53
-_SYNTAX = re.compile(r"^Error: unexpected |unexpected end of input", re.MULTILINE)
-_ASSERTION = re.compile(r" is not TRUE$| are not all TRUE$", re.MULTILINE)
 
 
 class R(Language):
     name = "r"
+    display_name = "R"
     multipl_e_name = "r"
     file_ext = "r"
     runtime = "Rscript"
@@ -50,6 +50,17 @@ class R(Language):
         true="TRUE",
         false="FALSE",
     )
+    lexicon = Lexicon(
+        keywords=words(
+            "if else repeat while function for in next break TRUE FALSE NULL Inf NaN NA return c length"
+        ),
+        line_comments=("#",),
+        quotes=('"', "'"),
+    )
+    # Rscript stops at the first error with exit 1: a parse error says `Error: unexpected ...`, a failed
+    # `stopifnot` says `... is not TRUE`.
+    syntax_error_pattern = re.compile(r"^Error: unexpected |unexpected end of input", re.MULTILINE)
+    assertion_pattern = re.compile(r" is not TRUE$| are not all TRUE$", re.MULTILINE)
     one_number_type = True  # numbers are doubles: f(3) and f(3.0) are one call
     reserved = frozenset(
         [
@@ -81,20 +92,6 @@ class R(Language):
         # R refuses to start when fewer than about 130 file descriptors may be open.
         return base.override(nofile=max(base.nofile, _MIN_NOFILE))
 
-    def classify(self, raw: RawResult) -> Status:
-        """Rscript stops at the first error with exit 1: a parse error says `Error: unexpected ...`, a failed
-        `stopifnot` says `... is not TRUE`."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0:
-            return Status.OK
-        if _SYNTAX.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        if _ASSERTION.search(raw.stderr):
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
-
     def safe_name(self, name: str) -> str:
         # R names may not start with an underscore.
         return super().safe_name(f"x{name}" if name.startswith("_") else name)
@@ -109,12 +106,11 @@ class R(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "  NULL\n}\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        params = ", ".join(p.name for p in sig.params)
-        lines = [
-            f"  if (identical(list({params}), list({', '.join(c.args)}))) return({c.expected})" for c in cases
-        ]
-        return "\n".join([*lines, '  stop("no test has these arguments")', "}"]) + "\n"
+    def lookup_test(self, sig: Signature, case: OracleCase) -> str:
+        return f"identical(list({', '.join(p.name for p in sig.params)}), list({', '.join(case.args)}))"
+
+    lookup_case = "  if ({test}) return({expected})"
+    lookup_tail = ('  stop("no test has these arguments")', "}")
 
     # --- values --------------------------------------------------------------------------------------------
 

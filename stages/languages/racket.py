@@ -16,13 +16,13 @@ from stages.languages.base import (
     BASIC_ESCAPES,
     FLOAT_TOLERANCE,
     Language,
-    OracleCase,
+    Lexicon,
     Signature,
-    Status,
     Terms,
     TranslateDefaults,
     float_repr,
     quote_string,
+    words,
 )
 from stages.languages.types import PyType
 
@@ -89,6 +89,7 @@ RACKET_BINDINGS = frozenset(
 
 class Racket(Language):
     name = "racket"
+    display_name = "Racket"
     multipl_e_name = "rkt"
     file_ext = "rkt"
     runtime = "racket"
@@ -101,23 +102,28 @@ class Racket(Language):
         list="list", array="list", tuple="list", dictionary="hash", none="#f", true="#t", false="#f"
     )
     reserved = RACKET_BINDINGS
+    lexicon = Lexicon(
+        keywords=words(
+            """define lambda let let* letrec if cond else when unless and or not begin set! quote list cons car
+            cdr null null? empty? + - * / = < > <= >= equal? eq? for for/list for/fold length append string-length
+            #lang racket #t #f"""
+        ),
+        line_comments=(";",),
+        block_comments=(("#|", "|#"),),
+        identifier=r"[^\s()\[\]{}\",'`;|0-9][^\s()\[\]{}\",'`;|]*",
+        brackets_as_parens=True,
+    )
 
     def run_argv(self, path: str) -> list[str]:
         return [self.runtime, path]
 
-    def classify(self, raw: RawResult) -> Status:
+    syntax_error_pattern = _COMPILE_ERROR
+    assertion_pattern = re.compile("\nFAILURE\n")
+
+    def passed(self, raw: RawResult) -> bool:
         """rackunit reports a failed check on stderr and carries on, so the program exits 0 either way: only
         an exit of 0 with nothing at all on stderr (by total byte count, not the kept head) is OK."""
-        common = self.classify_common(raw)
-        if common is not None:
-            return common
-        if raw.exit_code == 0 and raw.stderr_bytes == 0:
-            return Status.OK
-        if _COMPILE_ERROR.search(raw.stderr):
-            return Status.SYNTAX_ERROR
-        if "\nFAILURE\n" in raw.stderr:
-            return Status.ASSERTION_ERROR
-        return Status.EXCEPTION
+        return raw.exit_code == 0 and raw.stderr_bytes == 0
 
     # --- prompts -------------------------------------------------------------------------------------------
 
@@ -129,12 +135,12 @@ class Racket(Language):
     def placeholder_body(self, sig: Signature) -> str:
         return "  #f)\n"
 
-    def lookup_body(self, sig: Signature, cases: Sequence[OracleCase]) -> str:
-        lines = ["  (cond"]
-        for case in cases:
-            test = " ".join(f"(equal? {p.name} {a})" for p, a in zip(sig.params, case.args, strict=True))
-            lines.append(f"    [(and {test}) {case.expected}]")
-        return "\n".join([*lines, '    [else (error "no test has these arguments")]))']) + "\n"
+    lookup_and = " "
+    lookup_always = ""  # `(and)` is true
+    lookup_head = ("  (cond",)
+    lookup_equal = "(equal? {name} {arg})"
+    lookup_case = "    [(and {test}) {expected}]"
+    lookup_tail = ('    [else (error "no test has these arguments")]))',)
 
     # --- values --------------------------------------------------------------------------------------------
 

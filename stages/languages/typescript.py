@@ -32,6 +32,8 @@ from stages.languages.base import (
     RuntimeUnavailable,
     Signature,
     Untranslatable,
+    c_like_lexicon,
+    words,
 )
 from stages.languages.javascript import JavaScript, same_helper
 from stages.languages.types import PyType
@@ -220,6 +222,15 @@ def typecheck(programs: Sequence[str]) -> list[list[str]]:
 
 class TypeScript(JavaScript):
     name = "typescript"
+    display_name = "TypeScript"
+    lexicon = c_like_lexicon(
+        words(
+            """break case catch class const continue default delete do else export extends false finally for
+            function if import in instanceof let new null return switch this throw true try typeof undefined var
+            void while of length number string boolean any"""
+        ),
+        raw_strings=(("`", "`"),),
+    )
     multipl_e_name = "ts"
     file_ext = "ts"
     harness_marker = "\ndeclare var require: any;"

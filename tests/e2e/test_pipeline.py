@@ -14,6 +14,7 @@ import re
 import pytest
 import yaml
 
+from stages.records.funnel import unbalanced
 from stages.records.io import read_rows
 from tests.e2e.tree import DVC, ROOT, ran_stages, set_params, sh
 
@@ -68,6 +69,8 @@ def test_first_repro_runs_every_stage_and_makes_rows(e2e_tree):
     # the tiny preset computes on one thread
     assert runtime["generation"]["backend"] == "hf" and runtime["generation"]["threads"] == 1
     funnels = {p.stem: json.loads(p.read_text()) for p in (repo / "reports/funnel").glob("*.json")}
+    # Every stage's funnel balances: rows in = rows out + dropped (the same check as the committed funnels').
+    assert unbalanced(repo / "reports/funnel") == []
     # The stdlib always yields functions, and SmolLM2's tests pass and cover some of them: a zero here is a bug.
     assert funnels["extract_functions"]["rows_out"] > 100
     assert sum(1 for _ in read_rows(repo / "data/functions")) == funnels["extract_functions"]["rows_out"]

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 from language_helpers import fixture_path
 
-from stages.languages import REGISTRY, Language, TranslateDefaults, UnknownLanguage, get, names
+from stages.languages import (
+    REGISTRY,
+    IncompleteLanguage,
+    Language,
+    TranslateDefaults,
+    UnknownLanguage,
+    canonical,
+    display_name,
+    get,
+    names,
+)
 
 SETUP = Path(__file__).resolve().parents[2] / "scripts" / "setup.sh"
 
@@ -81,3 +91,35 @@ class Cobol(REGISTRY.load("lua")):  # type: ignore[misc]
 
     name = "cobol"
     file_ext = "cob"
+
+
+@pytest.mark.parametrize("name", names())
+def test_language_provides_every_attribute_and_hook(name: str) -> None:
+    assert REGISTRY.load(name).missing() == []
+
+
+class Half(Language):
+    """A language that set only its name: `get` must name everything else it lacks."""
+
+    name = "half"
+
+
+def test_a_language_missing_parts_is_an_error_naming_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REGISTRY.targets, "half", f"{__name__}:Half")
+    with pytest.raises(IncompleteLanguage) as error:
+        get("half")
+    lacking = str(error.value).split(" lacks ", 1)[1].split(", ")
+    assert {"display_name", "lexicon", "assertion_pattern", "debian_packages", "run_argv", "prompt"} <= set(
+        lacking
+    )
+    assert "name" not in lacking  # what it has is not named
+
+
+def test_an_unknown_language_is_an_error_where_a_language_is_looked_up() -> None:
+    from stages.decont.normalise import lexemes
+
+    assert canonical("rkt") == "racket" and display_name("cpp") == "C++"
+    with pytest.raises(UnknownLanguage, match="known: python, lua"):
+        lexemes("fn main() {}", "rust")  # once lexed as Python without a word
+    with pytest.raises(UnknownLanguage):
+        display_name("rust")
