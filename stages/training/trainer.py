@@ -153,6 +153,15 @@ def curves(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [by_step[s] for s in sorted(by_step)]
 
 
+def final_eval_loss(trainer: Any) -> float:
+    """The eval loss at the last step: the one the schedule already logged there (the end of an epoch, or of
+    max_steps), else a new evaluation. On a CPU one pass over the validation rows costs as much as a few steps."""
+    logged = [e for e in trainer.state.log_history if "eval_loss" in e]
+    if logged and logged[-1].get("step") == trainer.state.global_step:
+        return float(logged[-1]["eval_loss"])
+    return float(trainer.evaluate()["eval_loss"])
+
+
 def train(job: Job) -> dict[str, Any]:
     """Train, save and report; returns the metrics (on every rank)."""
     import torch
@@ -180,7 +189,7 @@ def train(job: Job) -> dict[str, Any]:
     if resume is not None:
         log.info("resuming %s from %s", job.experiment, resume)
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    eval_loss = trainer.evaluate()["eval_loss"] if "validation" in splits else None
+    eval_loss = final_eval_loss(trainer) if "validation" in splits else None
     history = curves(trainer.state.log_history)
     losses = [row["loss"] for row in history if "loss" in row]
     metrics = {

@@ -21,6 +21,7 @@ from stages.llm.cache import CACHE_FILE
 from tests.e2e.tree import (
     DVC,
     completions,
+    explain_differences,
     fresh_shell_env,
     generation_record,
     make_tree,
@@ -70,4 +71,5 @@ def test_a_resumed_run_with_other_workers_and_hash_seed_writes_the_same_bytes(tm
     mine = out_hashes(repo, env)
     assert {"data/tested", "data/translated/lua", "data/lintseq"} <= set(mine)
     assert any(path.startswith("data/sft/") for path in mine)
-    assert mine == {path: shared.first_hashes[path] for path in mine}
+    theirs = {path: shared.first_hashes[path] for path in mine}
+    assert mine == theirs, explain_differences((repo, mine), (shared.repo, theirs))

@@ -126,6 +126,31 @@ def out_hashes(repo: Path, env: dict[str, str]) -> dict[str, str]:
     return {out["path"]: out["md5"] for name in defined for out in lock.get(name, {}).get("outs", [])}
 
 
+def dir_listing(repo: Path, md5: str) -> dict[str, str]:
+    """relpath -> md5 of a directory out, from the `.dir` manifest DVC keeps in the tree's cache."""
+    if not md5.endswith(".dir"):
+        return {}
+    manifest = repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    if not manifest.exists():
+        return {}
+    return {entry["relpath"]: entry["md5"] for entry in json.loads(manifest.read_text())}
+
+
+def explain_differences(mine: tuple[Path, dict[str, str]], theirs: tuple[Path, dict[str, str]]) -> str:
+    """Which outs differ and, inside a differing directory, which files: a failure names the file to look at."""
+    (repo_a, a), (repo_b, b) = mine, theirs
+    lines = []
+    for path in sorted(set(a) | set(b)):
+        if a.get(path) == b.get(path):
+            continue
+        lines.append(f"{path}: {a.get(path)} != {b.get(path)}")
+        files_a, files_b = dir_listing(repo_a, a.get(path, "")), dir_listing(repo_b, b.get(path, ""))
+        for name in sorted(set(files_a) | set(files_b)):
+            if files_a.get(name) != files_b.get(name):
+                lines.append(f"    {name}: {files_a.get(name)} != {files_b.get(name)}")
+    return "\n".join(lines)
+
+
 def generation_record(repo: Path, stage: str) -> dict:
     return json.loads((repo / "logs" / "generation" / f"{stage}.json").read_text())
 

@@ -113,11 +113,18 @@ def worker(job_file: Path, env: dict | None = None, script: str | None = None) -
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_stage_trains_and_saves_a_loadable_model_with_identity_and_curves(tmp_path, tiny_model, dataset):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def test_stage_trains_and_saves_a_loadable_model_with_identity_and_curves(
+    tmp_path, tiny_model, dataset, monkeypatch
+):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer
 
     from stages.training.trainer import train
 
+    evaluations = []
+    evaluate = Trainer.evaluate
+    monkeypatch.setattr(
+        Trainer, "evaluate", lambda self, *a, **k: evaluations.append(1) or evaluate(self, *a, **k)
+    )
     done = job(tmp_path, tiny_model, dataset, "files", add_diff_token=True)
     metrics = train(done)
     out = Path(done.out_dir)
@@ -134,7 +141,10 @@ def test_stage_trains_and_saves_a_loadable_model_with_identity_and_curves(tmp_pa
     assert model.get_input_embeddings().weight.shape[0] % 16 == 0 and tokenizer.chat_template
     curve = json.loads(Path(done.plot).read_text())
     assert [row["step"] for row in curve] == list(range(1, STEPS + 1))
-    assert json.loads(Path(done.eval_plot).read_text())[-1]["step"] == STEPS
+    evals = json.loads(Path(done.eval_plot).read_text())
+    assert evals[-1]["step"] == STEPS and evals[-1]["eval_loss"] == metrics["eval_loss"]
+    # One pass over the validation rows per scheduled point (each epoch's end here): none again after the last.
+    assert len(evaluations) == len(evals)
 
 
 def test_sigkill_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, tiny_model, dataset):
