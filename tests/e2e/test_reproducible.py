@@ -32,7 +32,7 @@ from tests.e2e.tree import (
 
 pytestmark = pytest.mark.e2e
 
-BATCH = 8  # llm.hf.batch_size of the embedded default
+BATCH = 10  # llm.hf.batch_size of the embedded default
 GENERATE_TESTS_REQUESTS = 12 * 3  # the tiny preset: 12 functions, 3 samples each
 TARGETS = ["build_sft"]  # every build_sft@EXPERIMENT and everything upstream of them
 
