@@ -2,23 +2,74 @@
 
 For each corpus size (benchmarks/stack_corpus.py, generated here into --out, never committed): files/s and peak
 RSS of the in-process path, of DataTrove with 1 task / 1 worker and with 2 tasks / 2 workers (local executor),
-and near-duplicate recall / precision on the planted pairs. Each run is its own process; peak RSS is the
-largest of that process and its worker processes (ru_maxrss of self and children).
+and near-duplicate recall / precision on the planted pairs. Each run is its own process; peak RSS per worker is
+the largest peak (VmHWM) of the processes that ran tasks: the run's own process with 1 worker, DataTrove's pool
+workers with 2 (sampled from /proc every 0.2 s, as they are forked by a fork server, not by the run's process);
+the coordinator's peak is printed beside it. The 1-minute load average is printed before each run: on a shared
+machine a busy moment shows as a low rate, not as a different result.
 
-    .venv/bin/python benchmarks/bench_extract_scale.py --sizes 5000 10000 20000 --out /tmp/stack-bench
+    .venv/bin/python benchmarks/bench_extract_scale.py --sizes 20000 50000 200000 --out /tmp/stack-bench
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.extend(int(c) for c in children)
+        todo.extend(int(c) for c in children)
+    return found
+
+
+def _forked_by_server(pid: int) -> bool:
+    try:
+        ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        return b"forkserver" in Path(f"/proc/{ppid}/cmdline").read_bytes()
+    except (OSError, IndexError):
+        return False
+
+
+class PeakSampler(threading.Thread):
+    """Peak RSS (VmHWM) of every descendant process, sampled until stopped: pid -> KB."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peaks: dict[int, int] = {}
+        self.workers: set[int] = set()  # children of the fork server: DataTrove's pool workers
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.2):
+            for pid in _descendants(me):
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_kb(pid))
+                if pid not in self.workers and _forked_by_server(pid):
+                    self.workers.add(pid)
 
 
 def child(config: dict) -> dict:
@@ -36,28 +87,40 @@ def child(config: dict) -> dict:
         kind="files", files=FilesSource(paths=tuple(str(p) for p in sorted(corpus.glob("*.parquet"))))
     )
     functions, files = Funnel("f"), Funnel("files")
+    planted = json.loads((corpus / "planted.json").read_text())
+    interesting = set(planted) | set(
+        planted.values()
+    )  # only these shas are held, so the bench adds no growth
+    sampler = PeakSampler()
+    sampler.start()
     start = time.perf_counter()
     if config["engine"] == "local":
         rows = extract(iter_source(source), FilterParams(), DedupParams(), functions, files)
     else:
         opts = EngineParams(tasks=config["tasks"], workers=config["tasks"], work_dir=config["work"])
         rows = run_datatrove(source, FilterParams(), DedupParams(), functions, files, kind="local", opts=opts)
-    kept = {row["lineage"]["source"]["sha"] for row in rows}
+    kept, n_kept = set(), 0
+    for row in rows:
+        n_kept += 1
+        if row["lineage"]["source"]["sha"] in interesting:
+            kept.add(row["lineage"]["source"]["sha"])
     seconds = time.perf_counter() - start
-    planted = json.loads((corpus / "planted.json").read_text())
+    sampler.stop.set()
+    sampler.join()
     judged = [copy for copy, original in planted.items() if original in kept]
     caught = sum(copy not in kept for copy in judged)
     near = functions.dropped.get("duplicate_near", 0)
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
+    own = _peak_kb(os.getpid())
+    # Pool workers are the processes that ran tasks (with 1 worker DataTrove runs them in this process); the
+    # fork server and DataTrove's queue manager hold no rows.
+    workers = [sampler.peaks[pid] for pid in sampler.workers] if config["tasks"] > 1 else []
     return {
         "files": files.rows_in,
         "seconds": seconds,
         "files_per_s": files.rows_in / seconds,
-        "kept": len(kept),
-        "rss_mb": rss / 1024,
+        "kept": n_kept,
+        "rss_mb": (max(workers) if workers else own) / 1024,
+        "coordinator_mb": own / 1024,
         "recall": caught / max(len(judged), 1),
         "precision": caught / near if near else 1.0,
     }
@@ -74,7 +137,13 @@ def measure(config: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20000, 50000, 200000])
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        default=["local:1", "datatrove:1", "datatrove:2"],
+        help="engine:workers of each run (DataTrove: tasks = workers)",
+    )
     parser.add_argument("--out", default="/tmp/stack-bench")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -83,9 +152,10 @@ def main() -> None:
         return
     out = Path(args.out)
     print(
-        "| files | engine | tasks=workers | s | files/s | peak RSS MB | kept | near recall | near precision |"
+        "| files | engine | workers | load before | s | files/s | files/s per worker | peak RSS MB per worker "
+        "| coordinator MB | kept | near recall | near precision |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         corpus = out / f"corpus-{size}"
         if not (corpus / "planted.json").exists():
@@ -100,13 +170,16 @@ def main() -> None:
                 ],
                 check=True,
             )
-        for engine, tasks in (("local", 1), ("datatrove", 1), ("datatrove", 2)):
-            work = str(out / f"work-{size}-{engine}-{tasks}")
+        for run in args.runs:
+            engine, workers = run.split(":")[0], int(run.split(":")[1])
+            work = str(out / f"work-{size}-{engine}-{workers}")
             subprocess.run(["rm", "-rf", work], check=True)
-            r = measure({"corpus": str(corpus), "engine": engine, "tasks": tasks, "work": work})
+            load = Path("/proc/loadavg").read_text().split()[0]
+            r = measure({"corpus": str(corpus), "engine": engine, "tasks": workers, "work": work})
             print(
-                f"| {r['files']} | {engine} | {tasks} | {r['seconds']:.1f} | {r['files_per_s']:.0f} | "
-                f"{r['rss_mb']:.0f} | {r['kept']} | {r['recall']:.3f} | {r['precision']:.3f} |",
+                f"| {r['files']} | {engine} | {workers} | {load} | {r['seconds']:.1f} | {r['files_per_s']:.0f} | "
+                f"{r['files_per_s'] / workers:.0f} | {r['rss_mb']:.0f} | {r['coordinator_mb']:.0f} | {r['kept']} | "
+                f"{r['recall']:.3f} | {r['precision']:.3f} |",
                 flush=True,
             )
 

@@ -16,6 +16,7 @@ from stages.extract.sources import (
     FilesSource,
     HubSource,
     LocalSource,
+    Shard,
     SourceError,
     SourceParams,
     iter_source,
@@ -209,3 +210,37 @@ def test_unreadable_file_by_permission(tmp_path):
     path.chmod(0)
     _, _, files = run(SourceParams(local=LocalSource(paths=(str(tmp_path),))))
     assert dict(files.dropped) == {"unreadable": 1}
+
+
+def _idents(params: SourceParams, shard: Shard | None = None) -> list[str]:
+    return [item.ident for item in iter_source(params, shard or Shard())]
+
+
+def test_shards_split_every_source_into_disjoint_parts_that_cover_it(tmp_path):
+    # 600 Parquet rows are 3 record batches of 256 (the unit a task takes), then 5 JSONL records; 4 .py files.
+    contents = [OTHER.replace("total", f"total{i}") for i in range(600)]
+    pq.write_table(
+        pa.table({"hexsha": [f"{i:040x}" for i in range(600)], "content": contents}), tmp_path / "a.parquet"
+    )
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps({"content": GOOD}) + "\n" for _ in range(5)))
+    for i in range(4):
+        (tmp_path / f"m{i}.py").write_text(GOOD)
+    hub = HubSource(data_files=(str(tmp_path / "a.parquet"),))
+    for params in (
+        SourceParams(
+            kind="files", files=FilesSource(paths=(str(tmp_path / "a.parquet"), str(tmp_path / "b.jsonl")))
+        ),
+        SourceParams(kind="local", local=LocalSource(paths=(str(tmp_path),))),
+        SourceParams(kind="hf", hf=hub),
+        SourceParams(
+            kind="files", files=FilesSource(paths=(str(tmp_path / "a.parquet"),)), max_documents=300
+        ),
+    ):
+        whole = _idents(params)
+        parts = [_idents(params, Shard(rank, 2)) for rank in range(2)]
+        assert all(parts), params.kind
+        assert len(parts[0]) + len(parts[1]) == len(whole), params.kind
+        if params.kind != "hf":  # the hub names a record by its place in the task's stream
+            assert sorted(parts[0] + parts[1]) == sorted(whole)
+    files = SourceParams(kind="files", files=FilesSource(paths=(str(tmp_path / "a.parquet"),)))
+    assert len(_idents(files, Shard(0, 2))) == 256 + 88  # batches 0 and 2 of the file, batch 1 is task 1's

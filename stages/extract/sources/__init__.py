@@ -24,8 +24,10 @@ from stages.extract.sources.base import (
     NULL_BYTE,
     TOO_LARGE,
     UNREADABLE,
+    WHOLE,
     Document,
     Item,
+    Shard,
     Skipped,
     SourceError,
     decode,
@@ -44,8 +46,8 @@ from stages.extract.sources.local import (
     stdlib_root,
 )
 
-# kind -> reader; each reader takes the SourceParams field of the same name and the file size bound.
-READERS: dict[str, Callable[[Any, int], Iterator[Item]]] = {
+# kind -> reader; each reader takes the SourceParams field of the same name, the file size bound and its Shard.
+READERS: dict[str, Callable[[Any, int, Shard], Iterator[Item]]] = {
     "local": iter_local,
     "hf": iter_hub,
     "files": iter_files,
@@ -72,9 +74,19 @@ class SourceParams:
             raise ParamsError("extract.source.files.paths is empty but extract.source.kind is 'files'")
 
 
-def iter_source(params: SourceParams) -> Iterator[Item]:
-    """The configured reader, bounded by `max_documents` (Skipped items count towards it too)."""
-    items = READERS[params.kind](getattr(params, params.kind), params.max_file_bytes)
+def iter_source(params: SourceParams, shard: Shard = WHOLE) -> Iterator[Item]:
+    """The configured reader, bounded by `max_documents` (Skipped items count towards it too).
+
+    With a `shard` of several tasks the reader yields only this task's part and skips the others' before
+    decoding them; with `max_documents` the bound is on the whole stream, so each task reads the bounded stream
+    and keeps every world_size-th item.
+    """
+    if shard.world_size > 1 and params.max_documents:
+        for index, item in enumerate(iter_source(params)):
+            if shard.mine(index):
+                yield item
+        return
+    items = READERS[params.kind](getattr(params, params.kind), params.max_file_bytes, shard)
     for count, item in enumerate(items, 1):
         yield item
         if params.max_documents and count >= params.max_documents:
@@ -90,6 +102,7 @@ __all__ = [
     "READERS",
     "STDLIB",
     "STDLIB_LICENSE",
+    "WHOLE",
     "THE_STACK",
     "TOKEN_VARIABLES",
     "TOO_LARGE",
@@ -101,6 +114,7 @@ __all__ = [
     "LocalSource",
     "Skipped",
     "SourceError",
+    "Shard",
     "SourceParams",
     "decode",
     "expand_globs",

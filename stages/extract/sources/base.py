@@ -45,6 +45,21 @@ class Skipped:
 Item = Document | Skipped
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Which part of a source one task reads: every `world_size`-th unit from `rank` (a file, a Parquet record
+    batch, a hub shard), so that a task skips other tasks' units before decoding them."""
+
+    rank: int = 0
+    world_size: int = 1
+
+    def mine(self, index: int) -> bool:
+        return index % self.world_size == self.rank
+
+
+WHOLE = Shard()
+
+
 def decode(data: bytes | str, source: Source, ident: str, licenses: tuple[str, ...] | None) -> Item:
     """Turn raw file content into a Document, or a Skipped naming why it cannot be Python source."""
     if isinstance(data, bytes):

@@ -4,6 +4,7 @@ mapping the hub source shares (a record with a content column and optional metad
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ from stages.extract.sources.base import (
     NO_CONTENT,
     TOO_LARGE,
     UNREADABLE,
+    WHOLE,
     Item,
+    Shard,
     Skipped,
     SourceError,
     decode,
@@ -84,25 +87,33 @@ def record_item(record: Any, columns: FilesSource, dataset: str, ident: str, max
     return decode(content, source, f"{repo}/{path}" if repo or path else ident, licenses)
 
 
-def iter_files(params: FilesSource, max_file_bytes: int) -> Iterator[Item]:
+def iter_files(params: FilesSource, max_file_bytes: int, shard: Shard = WHOLE) -> Iterator[Item]:
+    # A shard's units: Parquet record batches and JSONL records, numbered across all the files, so each task
+    # takes every world_size-th unit whatever the number of files; an unreadable file counts once, in task 0.
+    unit = itertools.count()
     for path in expand_globs(params.paths, "extract.source.files.paths"):
         name = path.name.lower()
         if name.endswith(".parquet"):
-            yield from _iter_parquet(path, params, max_file_bytes)
+            yield from _iter_parquet(path, params, max_file_bytes, shard, unit)
         elif name.endswith(JSONL_SUFFIXES):
-            yield from _iter_jsonl(path, params, max_file_bytes)
+            yield from _iter_jsonl(path, params, max_file_bytes, shard, unit)
         else:
             raise SourceError(f"extract.source.files.paths: {path} is neither .jsonl[.gz] nor .parquet")
 
 
-def _iter_jsonl(path: Path, params: FilesSource, max_file_bytes: int) -> Iterator[Item]:
+def _iter_jsonl(
+    path: Path, params: FilesSource, max_file_bytes: int, shard: Shard, unit: Iterator[int]
+) -> Iterator[Item]:
     # A line that is not JSON (or a corrupt .gz) raises RecordError naming the file and line: the project's
     # one JSONL reader fails loudly rather than let part of a configured input vanish.
     for lineno, record in read_jsonl_lines(path):
-        yield record_item(record, params, str(path), f"{path.name}:{lineno}", max_file_bytes)
+        if shard.mine(next(unit)):
+            yield record_item(record, params, str(path), f"{path.name}:{lineno}", max_file_bytes)
 
 
-def _iter_parquet(path: Path, params: FilesSource, max_file_bytes: int) -> Iterator[Item]:
+def _iter_parquet(
+    path: Path, params: FilesSource, max_file_bytes: int, shard: Shard, unit: Iterator[int]
+) -> Iterator[Item]:
     import pyarrow.parquet as pq
 
     try:
@@ -110,9 +121,13 @@ def _iter_parquet(path: Path, params: FilesSource, max_file_bytes: int) -> Itera
         batches = reader.iter_batches(batch_size=256)
         index = 0
         for batch in batches:
+            if not shard.mine(next(unit)):  # another task's batch: skip it before turning it into records
+                index += batch.num_rows
+                continue
             for record in batch.to_pylist():
                 yield record_item(record, params, str(path), f"{path.name}:{index}", max_file_bytes)
                 index += 1
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) on a corrupt file
         log.warning("cannot read %s: %s", path, exc)
-        yield Skipped(UNREADABLE, path.name)
+        if shard.rank == 0:
+            yield Skipped(UNREADABLE, path.name)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from stages.extract.sources.base import Item, SourceError, expand_globs
+from stages.extract.sources.base import WHOLE, Item, Shard, SourceError, expand_globs
 from stages.extract.sources.files import FilesSource, record_item
 
 THE_STACK = "bigcode/the-stack-dedup"
@@ -38,9 +38,11 @@ def hub_token() -> str | None:
     return get_token()
 
 
-def iter_hub(params: HubSource, max_file_bytes: int) -> Iterator[Item]:
-    """Stream The Stack (or local Parquet files with its schema) through `datasets`."""
+def iter_hub(params: HubSource, max_file_bytes: int, shard: Shard = WHOLE) -> Iterator[Item]:
+    """Stream The Stack (or local Parquet files with its schema) through `datasets`; a task of several streams
+    its part (`split_dataset_by_node`: whole hub files when they divide evenly), not the whole dataset."""
     from datasets import load_dataset
+    from datasets.distributed import split_dataset_by_node
 
     if params.data_files:
         files = [str(p) for p in expand_globs(params.data_files, "extract.source.hf.data_files")]
@@ -60,6 +62,11 @@ def iter_hub(params: HubSource, max_file_bytes: int) -> Iterator[Item]:
             streaming=True,
             token=token,
         )
+    if shard.world_size > 1:
+        stream = split_dataset_by_node(stream, rank=shard.rank, world_size=shard.world_size)
     columns = FilesSource()  # The Stack's own column names are FilesSource's defaults
     for index, record in enumerate(stream):
-        yield record_item(record, columns, params.dataset, f"{params.dataset}:{index}", max_file_bytes)
+        ident = (
+            f"{params.dataset}:{index}" if shard.world_size == 1 else f"{params.dataset}:{shard.rank}.{index}"
+        )
+        yield record_item(record, columns, params.dataset, ident, max_file_bytes)

@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.extract.sources.base import TOO_LARGE, UNREADABLE, Item, Skipped, SourceError, decode
+from stages.extract.sources.base import (
+    TOO_LARGE,
+    UNREADABLE,
+    WHOLE,
+    Item,
+    Shard,
+    Skipped,
+    SourceError,
+    decode,
+)
 from stages.records.schema import Source
 
 log = logging.getLogger(__name__)
@@ -84,11 +93,13 @@ def _walk_py(path: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def iter_local(params: LocalSource, max_file_bytes: int) -> Iterator[Item]:
+def iter_local(params: LocalSource, max_file_bytes: int, shard: Shard = WHOLE) -> Iterator[Item]:
     stdlib = not params.paths
     dataset = STDLIB if stdlib else "local"
     repo = python_identity() if stdlib else None
-    for path, rel in local_files(params):
+    for index, (path, rel) in enumerate(local_files(params)):
+        if not shard.mine(index):
+            continue
         try:
             if path.stat().st_size > max_file_bytes:
                 yield Skipped(TOO_LARGE, rel)
