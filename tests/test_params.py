@@ -85,5 +85,7 @@ def test_unknown_section_class_is_a_params_error_naming_the_known_sections():
     from stages.catalog import SECTIONS, section_class
 
     assert section_class("common") is CommonParams and "model" in SECTIONS
-    with pytest.raises(ParamsError, match=r"unknown params section 'modle'; known: common, llm, sandbox, model, "):
+    with pytest.raises(
+        ParamsError, match=r"unknown params section 'modle'; known: common, llm, sandbox, model, "
+    ):
         section_class("modle")

@@ -45,7 +45,9 @@ class HFBackend(Backend):
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(self.device).eval()
         if p.quantize == "int8":
             if self.device != "cpu":
-                raise BackendUnavailable("llm.hf.quantize 'int8' is torch's CPU dynamic quantisation: set device: cpu")
+                raise BackendUnavailable(
+                    "llm.hf.quantize 'int8' is torch's CPU dynamic quantisation: set device: cpu"
+                )
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
             self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig})
@@ -54,7 +56,9 @@ class HFBackend(Backend):
         if self.tokenizer.eos_token_id is not None:
             self.eos_ids.add(self.tokenizer.eos_token_id)
         self.pad_id = self.tokenizer.pad_token_id
-        log.info("hf: loaded %s on %s (%s, quantize %s)", model_dir, self.device, self.model.dtype, p.quantize)
+        log.info(
+            "hf: loaded %s on %s (%s, quantize %s)", model_dir, self.device, self.model.dtype, p.quantize
+        )
 
     def _render(self, request: Request) -> str:
         if not request.chat:
