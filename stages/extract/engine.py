@@ -196,7 +196,7 @@ class GreedyCluster(PipelineStep):
     Bucket matches join documents into groups (as DataTrove's clustering does); inside a group, in stream order,
     a document is removed when it shares a band with an earlier kept document and their whole signatures agree
     on >= threshold of their hashes: what the in-process LSH index (kept rows only, confirmed by Jaccard) decides.
-    Memory holds the matched documents only; signatures are read through a memory map.
+    Memory holds the matched documents only; signatures are read one document at a time.
     """
 
     name = "polyforge near-duplicate clusters"
@@ -216,22 +216,28 @@ class GreedyCluster(PipelineStep):
         self.buckets, self.signatures = get_datafolder(buckets), Path(signatures)
         self.output, self.threshold, self.num_hashes = get_datafolder(output), threshold, num_hashes
 
-    def duplicate(self, a: np.ndarray, b: np.ndarray) -> bool:
-        """A pair the in-process index reports: one equal band (an LSH hit), then estimated Jaccard >= threshold."""
-        width = self.band_hashes
-        bands = (a[: self.bands * width] == b[: self.bands * width]).reshape(self.bands, width).all(axis=1)
-        return bool(bands.any()) and float((a == b).mean()) >= self.threshold
+    def duplicates(self, values: np.ndarray, kept: np.ndarray) -> bool:
+        """Whether the in-process index reports `values` against any kept row (one row of `kept` each): one equal
+        band (an LSH hit), then estimated Jaccard >= threshold. One array operation over the whole group."""
+        if not len(kept):
+            return False
+        equal = kept == values
+        width = self.bands * self.band_hashes
+        hit = equal[:, :width].reshape(len(kept), self.bands, self.band_hashes).all(axis=2).any(axis=1)
+        return bool((hit & (equal.mean(axis=1) >= self.threshold)).any())
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from datatrove.utils.binaryio import read_tuples_from_file
 
-        sigs: dict[int, np.ndarray] = {}
+        row_bytes = self.num_hashes * 8
+        files: dict[int, int] = {}
 
         def signature(task: int, doc: int) -> np.ndarray:
-            if task not in sigs:
-                path = self.signatures / f"{task:05d}.sig"
-                sigs[task] = np.memmap(path, dtype=np.uint64, mode="r").reshape(-1, self.num_hashes)
-            return sigs[task][doc]
+            # One read per matched document, not a memory map: a map's touched pages count in this process's
+            # RSS, which then grew with the corpus (the signatures of every matched document, ~1 KB each).
+            if task not in files:
+                files[task] = os.open(self.signatures / f"{task:05d}.sig", os.O_RDONLY)
+            return np.frombuffer(os.pread(files[task], row_bytes, doc * row_bytes), dtype=np.uint64)
 
         # DataTrove's bucket pass emits chains (consecutive equal bands), not every pair: join them into groups
         # first, then decide inside each group, in stream order, as the in-process LSH index would.
@@ -255,13 +261,16 @@ class GreedyCluster(PipelineStep):
             groups.setdefault(root(node), []).append(node)
         removed: list[tuple[int, int]] = []
         for members in groups.values():
-            kept: list[np.ndarray] = []
+            kept = np.empty((len(members), self.num_hashes), dtype=np.uint64)
+            n = 0
             for node in sorted(members):
                 values = signature(*node)
-                if any(self.duplicate(values, other) for other in kept):
+                if self.duplicates(values, kept[:n]):
                     removed.append(node)
                 else:
-                    kept.append(values)
+                    kept[n], n = values, n + 1
+        for fd in files.values():
+            os.close(fd)
         with self.output.get_output_file_manager(mode="wb") as out:
             for task, doc in sorted(removed):
                 out.write(f"{task:06d}.remove", struct.pack("<I", doc))
