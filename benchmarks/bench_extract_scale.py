@@ -107,8 +107,11 @@ def child(config: dict) -> dict:
     seconds = time.perf_counter() - start
     sampler.stop.set()
     sampler.join()
-    judged = [copy for copy, original in planted.items() if original in kept]
-    caught = sum(copy not in kept for copy in judged)
+    # A planted pair is caught when one of its two members is kept and the other dropped, whichever: with
+    # several tasks DataTrove may keep the copy and drop the original. Pairs with neither kept (dropped by
+    # another filter or with a third near copy) are not judged.
+    judged = [pair for pair in planted.items() if kept & set(pair)]
+    caught = sum(len(kept & set(pair)) == 1 for pair in judged)
     near = functions.dropped.get("duplicate_near", 0)
     own = _peak_kb(os.getpid())
     # Pool workers are the processes that ran tasks (with 1 worker DataTrove runs them in this process); the
