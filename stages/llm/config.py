@@ -47,9 +47,10 @@ class HFParams:
     # AVX512-BF16 or AMX, "bfloat16" ran Qwen2.5-Coder-0.5B ~3.7x faster than float32 with the same HumanEval
     # verdicts (24 problems); without those instructions bfloat16 is emulated and slower than float32.
     dtype: str = "auto"
-    # "int8": torch's dynamic int8 quantisation of every Linear layer (per-channel weights), CPU only: ~6x
-    # float32's speed on the 0.5B, but it changed 4 of 24 HumanEval verdicts (16 vs 17 passing). "none" keeps
-    # the weights as loaded.
+    # "int8": torch's dynamic int8 quantisation of every Linear layer (per-channel weights), CPU only. On the
+    # 0.5B at batch 10 it ran ~6x float32 on two CPUs with and without AVX512 (136 vs 22 tok/s on an AVX2 EPYC,
+    # where bfloat16 ran 15), and changed 4 of 24 HumanEval verdicts (16 vs 17 passing). "none" keeps the
+    # weights as loaded.
     quantize: str = "none"
     # Sequences generated together in one `generate` call (measured here with SmolLM2 on 2 cores: ~26 tok/s at
     # batch 1, ~70 at batch 8). Also the unit of cache writes: a kill loses at most one batch.
@@ -63,6 +64,11 @@ class HFParams:
         check_range("llm.hf.threads", self.threads, 0)
         check_choice("llm.hf.dtype", self.dtype, ("auto", "float32", "bfloat16", "float16"))
         check_choice("llm.hf.quantize", self.quantize, ("none", "int8"))
+        if self.quantize == "int8" and self.dtype not in ("auto", "float32"):
+            raise ParamsError(
+                f"llm.hf.quantize 'int8' quantises float32 weights, but llm.hf.dtype is {self.dtype!r}: "
+                "set dtype to auto or float32, or quantize to none"
+            )
 
     @property
     def numerics(self) -> str | None:

@@ -33,8 +33,10 @@ class HFBackend(Backend):
         self.device = "cuda" if (p.device == "cuda" or (p.device == "auto" and cuda)) else "cpu"
         if self.device == "cpu" and p.threads:
             torch.set_num_threads(p.threads)
-        if p.dtype == "auto":
-            dtype: Any = torch.bfloat16 if self.device == "cuda" else "auto"
+        if p.quantize == "int8":  # dynamic int8 quantises float32 Linear layers (a bf16 folder is cast up)
+            dtype: Any = torch.float32
+        elif p.dtype == "auto":
+            dtype = torch.bfloat16 if self.device == "cuda" else "auto"
         else:
             dtype = getattr(torch, p.dtype)
         self.batch_size = p.batch_size
@@ -46,7 +48,8 @@ class HFBackend(Backend):
         if p.quantize == "int8":
             if self.device != "cpu":
                 raise BackendUnavailable(
-                    "llm.hf.quantize 'int8' is torch's CPU dynamic quantisation: set device: cpu"
+                    "llm.hf.quantize 'int8' (the CPU default) is torch's CPU dynamic quantisation: on a GPU set "
+                    "llm.hf.quantize: none, or use the vllm backend (`polyforge preset params/gpu.yaml`)"
                 )
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 

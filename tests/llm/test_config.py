@@ -43,3 +43,9 @@ def test_unknown_nested_key_names_the_known_ones() -> None:
 def test_openai_base_url_must_be_http() -> None:
     with pytest.raises(ParamsError, match=r"llm.openai.base_url: '127.0.0.1:8000' must start with http"):
         build(LLMParams, {"openai": {"base_url": "127.0.0.1:8000"}}, "llm")
+
+
+def test_int8_quantises_float32_weights_only() -> None:
+    assert build(LLMParams, {"hf": {"quantize": "int8", "dtype": "auto"}}, "llm").hf.numerics == "auto/int8"
+    with pytest.raises(ParamsError, match=r"int8' quantises float32 weights, but llm.hf.dtype is 'bfloat16'"):
+        build(LLMParams, {"hf": {"quantize": "int8", "dtype": "bfloat16"}}, "llm")

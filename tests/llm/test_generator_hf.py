@@ -180,3 +180,24 @@ def test_sigkill_mid_run_then_rerun_gives_every_completion_exactly_once(
     )
     uninterrupted = json.loads(whole.stdout.strip().splitlines()[-1])
     assert uninterrupted["generated"] == total and uninterrupted["raws"] == result["raws"]
+
+
+def test_int8_is_its_own_numerics_and_loads_a_bfloat16_folder(tiny_model: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    # A bfloat16 folder (as params/cpu-1.5b.yaml saves the 1.5B) is cast up to float32, then quantised.
+    folder = tmp_path / "bf16"
+    AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.bfloat16).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_model).save_pretrained(folder)
+    (folder / "identity.json").write_text((tiny_model / "identity.json").read_text())
+    int8 = build(
+        LLMParams, {"backend": "hf", "progress": False, "hf": {"quantize": "int8", "threads": 1}}, "llm"
+    )
+    with make_generator(int8, folder, tmp_path / "cache") as gen:
+        quantised = gen.generate(PROMPTS, 1, SAMPLING)
+    with make_generator(hf_params(), folder, tmp_path / "cache") as gen:
+        plain = gen.generate(PROMPTS, 1, SAMPLING)
+    assert all(0 < c.tokens <= 12 for row in quantised for c in row)
+    assert not any(c.cached for row in plain for c in row)  # another cache entry, never int8's answers
+    assert {c.key for row in quantised for c in row}.isdisjoint(c.key for row in plain for c in row)
