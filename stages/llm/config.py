@@ -64,6 +64,7 @@ class HFParams:
         check_range("llm.hf.threads", self.threads, 0)
         check_choice("llm.hf.dtype", self.dtype, ("auto", "float32", "bfloat16", "float16"))
         check_choice("llm.hf.quantize", self.quantize, ("none", "int8"))
+        check_range("llm.hf.batch_size", self.batch_size, 1)
         if self.quantize == "int8" and self.dtype not in ("auto", "float32"):
             raise ParamsError(
                 f"llm.hf.quantize 'int8' quantises float32 weights, but llm.hf.dtype is {self.dtype!r}: "
@@ -76,7 +77,6 @@ class HFParams:
         if self.dtype == "auto" and self.quantize == "none":
             return None
         return f"{self.dtype}/{self.quantize}"
-        check_range("llm.hf.batch_size", self.batch_size, 1)
 
 
 @dataclass(frozen=True)

@@ -286,7 +286,8 @@ class Generator:
 
 
 def make_generator(llm_params: LLMParams, model_dir: str | Path, cache_dir: str | Path) -> Generator:
-    """A generator for the model in `model_dir` with the configured backend; its cache lives in `cache_dir`."""
+    """A generator for the model in `model_dir` with the configured backend; its caches (completions, the hf
+    backend's int8 models) live in `cache_dir`."""
     from stages.llm.registry import backend_class, load_backend
 
     model_dir = str(model_dir)
@@ -294,7 +295,7 @@ def make_generator(llm_params: LLMParams, model_dir: str | Path, cache_dir: str 
     backend_class(llm_params.backend).preflight(llm_params)  # a missing dependency fails now, not mid-stage
     cache = CompletionCache(cache_dir)
     return Generator(
-        lambda: load_backend(llm_params, model_dir),
+        lambda: load_backend(llm_params, model_dir, Path(cache_dir)),
         identity,
         cache,
         progress=llm_params.progress,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from stages.llm.base import Backend
 from stages.llm.config import BACKEND_NAMES, LLMParams
 from stages.registry import Registry
@@ -22,6 +24,9 @@ def backend_class(name: str) -> type[Backend]:
     return BACKENDS.load(name)
 
 
-def load_backend(params: LLMParams, model_dir: str) -> Backend:
-    """Start the configured backend on the model in `model_dir` (loading weights, a worker or a client)."""
+def load_backend(params: LLMParams, model_dir: str, cache_dir: Path | None = None) -> Backend:
+    """Start the configured backend on the model in `model_dir` (loading weights, a worker or a client). The hf
+    backend keeps its int8-quantised models in `cache_dir`/int8."""
+    if params.backend == "hf" and cache_dir is not None:
+        return backend_class("hf")(params, model_dir, int8_cache=cache_dir / "int8")  # type: ignore[call-arg]
     return backend_class(params.backend)(params, model_dir)

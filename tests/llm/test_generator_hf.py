@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stages.llm import LLMParams, Sampling, make_generator
+from stages.llm.base import Request
 from stages.llm.cache import CACHE_FILE
 from stages.params import build
 from tests.e2e.tree import completions
@@ -201,3 +203,38 @@ def test_int8_is_its_own_numerics_and_loads_a_bfloat16_folder(tiny_model: Path, 
     assert all(0 < c.tokens <= 12 for row in quantised for c in row)
     assert not any(c.cached for row in plain for c in row)  # another cache entry, never int8's answers
     assert {c.key for row in quantised for c in row}.isdisjoint(c.key for row in plain for c in row)
+
+
+def test_an_int8_model_is_quantised_once_and_then_read_from_the_cache(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+    import torch.ao.quantization as quantization
+
+    from stages.llm.hf import HFBackend
+
+    params = build(LLMParams, {"backend": "hf", "hf": {"quantize": "int8", "threads": 1}}, "llm")
+    first = HFBackend(params, str(tiny_model), int8_cache=tmp_path)
+    assert len(list(tmp_path.glob("*.pt"))) == 1 and not list(tmp_path.glob("*.partial"))
+
+    def no_quantising(*args, **kwargs):
+        raise AssertionError("the cached int8 model should have been read")
+
+    monkeypatch.setattr(quantization, "quantize_dynamic", no_quantising)
+    second = HFBackend(params, str(tiny_model), int8_cache=tmp_path)
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.inference_mode():
+        assert torch.equal(first.model(ids).logits, second.model(ids).logits)
+    assert first.generate([Request("def f(", False, 1)], SAMPLING, []) == second.generate(
+        [Request("def f(", False, 1)], SAMPLING, []
+    )
+
+    # Other weights are another entry.
+    identity = json.loads((tiny_model / "identity.json").read_text())
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model, other)
+    identity["weights_sha256"] = {"model.safetensors": "0" * 64}
+    (other / "identity.json").write_text(json.dumps(identity))
+    monkeypatch.undo()
+    HFBackend(params, str(other), int8_cache=tmp_path)
+    assert len(list(tmp_path.glob("*.pt"))) == 2
