@@ -4,11 +4,13 @@
   program is prompt + completion + "\\n" + tests.
 - `instruction`: CodeM's inference prompt, "Complete the LANG code for this problem:" + the benchmark prompt.
   With `template: alpaca` the Alpaca response is pre-filled with the benchmark prompt (so with the signature) and
-  the model continues the body, cut at the stop tokens; the program is built as for `completion`. With
+  the model continues the body, cut at the stop tokens, the next `### ` section or a closing fence; the program
+  is built as for `completion`. With
   `template: chat` the instruction is the user message of the model's chat template; the code is the reply's
   first fenced block (else the whole reply), and is placed by `assemble`. With `template: plain` (LintSeq's
   baseline, trained on instruction + "\\n" + the whole program) the prompt is the instruction + "\\n", the model
-  writes until EOS (no stop strings, as the edit-sequence model) and the program is placed by `assemble`.
+  writes until EOS (no stop strings, as the edit-sequence model); the code is the reply's first fenced block, or
+  what precedes a lone closing fence, or the whole reply (`stages.llm.text.reply_code`), placed by `assemble`.
 - `edit_sequence`: LintSeq. The instruction + "\\n<|diff|>"; the model writes insert-only diffs until EOS (no
   stop strings); `stages.editseq.apply_edits` rebuilds the program, placed by `assemble`. An answer that decodes
   to nothing runs nothing and counts as `Undecodable`.
@@ -26,6 +28,7 @@ from typing import Any
 
 from stages.editseq.diffs import SEPARATOR, apply_edits
 from stages.languages import display_name
+from stages.llm.text import reply_code
 from stages.training.formats import ALPACA  # the template the CodeM experiments are trained in
 
 FORMATS = ("completion", "instruction", "edit_sequence")
@@ -58,7 +61,9 @@ def make_prompt(problem: dict[str, Any], language: str, fmt: str, template: str)
     if template == "plain":
         return Prompt(instruction(problem, language) + "\n", False, ())
     prefilled = ALPACA.format(instruction=instruction(problem, language)) + problem["prompt"]
-    return Prompt(prefilled, False, (*stop, "\n### "))
+    # Besides the language's stops: the next Alpaca section, and a closing fence (instruct models answer in a
+    # fenced block, and continue the pre-filled code as if inside one).
+    return Prompt(prefilled, False, (*stop, "\n### ", "\n```"))
 
 
 def program(problem: dict[str, Any], fmt: str, template: str, completion: str) -> str | None:
@@ -70,6 +75,8 @@ def program(problem: dict[str, Any], fmt: str, template: str, completion: str) -
         code = apply_edits(completion).program
         if not code.strip():
             return None
+    elif template == "plain":
+        code = reply_code(completion)
     return assemble(problem, code)
 
 

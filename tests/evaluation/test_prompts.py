@@ -31,6 +31,7 @@ def test_alpaca_instruction_prefills_the_signature() -> None:
     instruction = "Complete the Lua code for this problem:\n" + LUA["prompt"].rstrip()
     assert prompt.text == ALPACA.format(instruction=instruction) + LUA["prompt"]
     assert "\n### " in prompt.stop and "\nlocal" in prompt.stop
+    assert "\n```" in prompt.stop  # instruct models close the block they believe the prefill opened
     assert (
         program(LUA, "instruction", "alpaca", "  return 1\nend")
         == LUA["prompt"] + "  return 1\nend\n" + LUA["tests"]
@@ -68,3 +69,22 @@ def test_edit_sequences_are_decoded_and_empty_ones_run_nothing() -> None:
         == "def strlen(s):\n    return len(s)\n" + PYTHON["tests"]
     )
     assert program(PYTHON, "edit_sequence", "alpaca", "no diff here") is None
+
+
+def test_a_plain_reply_is_cut_to_its_code() -> None:
+    body = "    return len(string)\n"
+    expected = PYTHON["prompt"] + body.rstrip("\n") + "\n" + PYTHON["tests"]
+    # the body, then a closing fence and prose (the model continues as if inside a block)
+    closed = body + "\n\n```\n\nThis returns the length.\n"
+    assert program(PYTHON, "instruction", "plain", closed) == expected
+    # a whole fenced answer: its block, placed by `assemble`
+    fenced = "Here it is:\n```python\ndef strlen(s):\n    return len(s)\n```\nDone.\n"
+    assert (
+        program(PYTHON, "instruction", "plain", fenced)
+        == "def strlen(s):\n    return len(s)\n" + PYTHON["tests"]
+    )
+    # a closing fence, then an example block: still the code before the first fence
+    example = closed + "Example:\n```python\nprint(strlen('ab'))\n```\n"
+    assert program(PYTHON, "instruction", "plain", example) == expected
+    # no fence at all: the reply as it is
+    assert program(PYTHON, "instruction", "plain", body) == PYTHON["prompt"] + body + "\n" + PYTHON["tests"]
