@@ -10,7 +10,7 @@
   first fenced block (else the whole reply), and is placed by `assemble`. With `template: plain` (LintSeq's
   baseline, trained on instruction + "\\n" + the whole program) the prompt is the instruction + "\\n", the model
   writes until EOS (no stop strings, as the edit-sequence model); the code is the reply's first fenced block, or
-  what precedes a lone closing fence, or the whole reply (`stages.llm.text.reply_code`), placed by `assemble`.
+  what precedes a lone closing fence, or the whole reply (`reply_code`), placed by `assemble`.
 - `edit_sequence`: LintSeq. The instruction + "\\n<|diff|>"; the model writes insert-only diffs until EOS (no
   stop strings); `stages.editseq.apply_edits` rebuilds the program, placed by `assemble`. An answer that decodes
   to nothing runs nothing and counts as `Undecodable`.
@@ -23,14 +23,17 @@ the body, prompt + code + tests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from stages.editseq.diffs import SEPARATOR, apply_edits
 from stages.languages import display_name
-from stages.llm.text import reply_code
+from stages.llm.text import extract_code
 from stages.training.formats import ALPACA  # the template the CodeM experiments are trained in
 
+# Any fence line, opening (with or without an info string) or closing.
+FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.MULTILINE)
 FORMATS = ("completion", "instruction", "edit_sequence")
 TEMPLATES = ("alpaca", "chat", "plain")
 UNDECODABLE = "Undecodable"
@@ -78,6 +81,17 @@ def program(problem: dict[str, Any], fmt: str, template: str, completion: str) -
     elif template == "plain":
         code = reply_code(completion)
     return assemble(problem, code)
+
+
+def reply_code(reply: str) -> str:
+    """The code of a reply written without a chat template. Its fence lines pair up as blocks unless one of
+    them closes a block the reply never opened (a model that believes itself inside one): with an odd number
+    of fence lines the first is that closing fence, and the code is what precedes it; otherwise the code is the
+    first fenced block (`extract_code`), or the whole reply when it has no fence."""
+    fences = list(FENCE_LINE.finditer(reply))
+    if len(fences) % 2:
+        return reply[: fences[0].start()].rstrip("\n")
+    return extract_code(reply)
 
 
 def assemble(problem: dict[str, Any], code: str) -> str:

@@ -6,8 +6,6 @@ import re
 
 # An opening fence: three or more backticks or tildes, an optional info string (language), end of line.
 _OPEN = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*[\w+#.-]*[^\n`]*\n", re.MULTILINE)
-# Any fence line, opening (with or without an info string) or closing.
-_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.MULTILINE)
 
 
 def extract_code(reply: str) -> str:
@@ -24,17 +22,6 @@ def extract_code(reply: str) -> str:
     end = closing.search(reply, body_start)
     body = reply[body_start : end.start() if end else len(reply)]
     return body[:-1] if body.endswith("\n") else body
-
-
-def reply_code(reply: str) -> str:
-    """The code of a reply written without a chat template. Its fence lines pair up as blocks unless one of
-    them closes a block the reply never opened (a model that believes itself inside one): with an odd number
-    of fence lines the first is that closing fence, and the code is what precedes it; otherwise the code is the
-    first fenced block (`extract_code`), or the whole reply when it has no fence."""
-    fences = list(_FENCE_LINE.finditer(reply))
-    if len(fences) % 2:
-        return reply[: fences[0].start()].rstrip("\n")
-    return extract_code(reply)
 
 
 def cut_at_stop(text: str, stop: list[str] | tuple[str, ...]) -> tuple[str, bool]:
