@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--model", default="models/base")
     parser.add_argument("--limit", type=int, default=0, help="first N problems (0 = all)")
     parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument(
+        "--keep", default="", help="write the rows and metrics here instead of a scratch folder"
+    )
     args = parser.parse_args()
 
     from stages.evaluate import EvaluateParams, run
@@ -54,7 +57,8 @@ def main() -> None:
     setup_logging()
     ctx = Context.load(ROOT / "params.yaml")
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-published-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-published-") as scratch_dir:
+        scratch = args.keep or scratch_dir
         runs = {
             f"published-{name}": {
                 **RUNS[name],
