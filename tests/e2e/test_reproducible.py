@@ -45,17 +45,23 @@ def test_a_resumed_run_with_other_workers_and_hash_seed_writes_the_same_bytes(tm
     (repo / "dvc.lock").unlink()
     db = cache / "completions" / CACHE_FILE
 
-    proc = subprocess.Popen(
-        [DVC, "repro", *TARGETS],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = tmp_path / "repro.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [DVC, "repro", *TARGETS],
+            cwd=repo,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 900
     while completions(db) < 2 * BATCH and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
+    # A repro that ended by itself before the kill failed: show why rather than the kill's ProcessLookupError.
+    assert proc.poll() is None, (
+        f"dvc repro exited ({proc.returncode}) before the kill:\n{log.read_text()[-3000:]}"
+    )
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     at_kill = completions(db)
