@@ -2,11 +2,12 @@
 
 For each corpus size (benchmarks/stack_corpus.py, generated here into --out, never committed): files/s and peak
 RSS of the in-process path, of DataTrove with 1 task / 1 worker and with 2 tasks / 2 workers (local executor),
-and near-duplicate recall / precision on the planted pairs. Each run is its own process; peak RSS per worker is
-the largest peak (VmHWM) of the processes that ran tasks: the run's own process with 1 worker, DataTrove's pool
-workers with 2 (sampled from /proc every 0.2 s, as they are forked by a fork server, not by the run's process);
-the coordinator's peak is printed beside it. The 1-minute load average is printed before each run: on a shared
-machine a busy moment shows as a low rate, not as a different result.
+near-duplicate recall / precision on the planted pairs, and the seed functions no kept row comes from. Each run
+is its own process; peak RSS per worker is the largest peak (VmHWM) of the processes that ran tasks: the run's
+own process with 1 worker, DataTrove's pool workers with 2 (sampled from /proc every 0.2 s, as they are forked
+by a fork server, not by the run's process); the coordinator's peak is printed beside it. The 1-minute load
+average is printed before each run: on a shared machine a busy moment shows as a low rate, not as a different
+result.
 
     .venv/bin/python benchmarks/bench_extract_scale.py --sizes 20000 50000 200000 --out /tmp/stack-bench
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,11 +101,13 @@ def child(config: dict) -> dict:
     else:
         opts = EngineParams(tasks=config["tasks"], workers=config["tasks"], work_dir=config["work"])
         rows = run_datatrove(source, FilterParams(), DedupParams(), functions, files, kind="local", opts=opts)
-    kept, n_kept = set(), 0
+    kept, n_kept, kept_per_seed = set(), 0, Counter()
     for row in rows:
         n_kept += 1
-        if row["lineage"]["source"]["sha"] in interesting:
-            kept.add(row["lineage"]["source"]["sha"])
+        source = row["lineage"]["source"]
+        kept_per_seed[source["path"].split("/")[1]] += 1
+        if source["sha"] in interesting:
+            kept.add(source["sha"])
     seconds = time.perf_counter() - start
     sampler.stop.set()
     sampler.join()
@@ -113,6 +117,10 @@ def child(config: dict) -> dict:
     judged = [pair for pair in planted.items() if kept & set(pair)]
     caught = sum(len(kept & set(pair)) == 1 for pair in judged)
     near = functions.dropped.get("duplicate_near", 0)
+    # A false near match makes a distinct function vanish when every file made from its seed is dropped: count
+    # the seeds (stdlib functions) the corpus holds that no kept row comes from.
+    per_seed = json.loads((corpus / "seeds.json").read_text())
+    lost = sum(1 for seed in per_seed if not kept_per_seed[f"s{seed}"])
     own = _peak_kb(os.getpid())
     # Pool workers are the processes that ran tasks (with 1 worker DataTrove runs them in this process); the
     # fork server and DataTrove's queue manager hold no rows.
@@ -126,6 +134,7 @@ def child(config: dict) -> dict:
         "coordinator_mb": own / 1024,
         "recall": caught / max(len(judged), 1),
         "precision": caught / near if near else 1.0,
+        "seeds_lost": f"{lost}/{len(per_seed)}",
     }
 
 
@@ -156,9 +165,9 @@ def main() -> None:
     out = Path(args.out)
     print(
         "| files | engine | workers | load before | s | files/s | files/s per worker | peak RSS MB per worker "
-        "| coordinator MB | kept | near recall | near precision |"
+        "| coordinator MB | kept | near recall | near precision | seeds lost |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         corpus = out / f"corpus-{size}"
         if not (corpus / "planted.json").exists():
@@ -182,7 +191,7 @@ def main() -> None:
             print(
                 f"| {r['files']} | {engine} | {workers} | {load} | {r['seconds']:.1f} | {r['files_per_s']:.0f} | "
                 f"{r['files_per_s'] / workers:.0f} | {r['rss_mb']:.0f} | {r['coordinator_mb']:.0f} | {r['kept']} | "
-                f"{r['recall']:.3f} | {r['precision']:.3f} |",
+                f"{r['recall']:.3f} | {r['precision']:.3f} | {r['seeds_lost']} |",
                 flush=True,
             )
 

@@ -3,7 +3,9 @@
 Each file holds one stdlib function that passes the default filters, its local names (function, arguments,
 assigned names) renamed with a per-file suffix, so files are distinct under 5-token shingles. With probability
 `--near-rate` a file is instead a near copy of an earlier file: the same renamed function plus one added
-statement (its id is recorded as a planted pair). Not committed; regenerate with
+statement (its id is recorded as a planted pair). Each file's path names the stdlib function it was made from
+(`pkg/s<seed>/m<i>.py`), and `seeds.json` counts the files of each seed, so a benchmark can tell a drop that has
+a renamed sibling kept from one that lost a function altogether. Not committed; regenerate with
 
     .venv/bin/python benchmarks/stack_corpus.py --files 20000 --out /tmp/stack-20k
 """
@@ -82,7 +84,8 @@ def main() -> None:
     pool = seeds()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    made: list[tuple[str, str]] = []  # (seed code, suffix) of every original file
+    made: list[tuple[int, str]] = []  # (seed index, suffix) of every original file
+    per_seed: dict[int, int] = {}  # seed index -> files made from it
     planted: dict[str, str] = {}  # near-copy hexsha -> original hexsha
     batch: list[dict] = []
     shard = 0
@@ -95,14 +98,14 @@ def main() -> None:
 
     for i in range(args.files):
         if made and rng.random() < args.near_rate:
-            j = rng.randrange(len(made))
-            code, suffix = made[j]
-            content = variant(code, suffix, near=True)
-            original = hashlib.sha1(variant(code, suffix, near=False).encode()).hexdigest()
+            seed, suffix = made[rng.randrange(len(made))]
+            content = variant(pool[seed], suffix, near=True)
+            original = hashlib.sha1(variant(pool[seed], suffix, near=False).encode()).hexdigest()
         else:
-            code, suffix = rng.choice(pool), f"_{i}"
-            made.append((code, suffix))
-            content, original = variant(code, suffix, near=False), ""
+            seed, suffix = rng.randrange(len(pool)), f"_{i}"
+            made.append((seed, suffix))
+            content, original = variant(pool[seed], suffix, near=False), ""
+        per_seed[seed] = per_seed.get(seed, 0) + 1
         sha = hashlib.sha1(content.encode()).hexdigest()
         if original:
             planted[sha] = original
@@ -112,7 +115,7 @@ def main() -> None:
                 "size": len(content),
                 "ext": "py",
                 "lang": "Python",
-                "max_stars_repo_path": f"pkg/m{i}.py",
+                "max_stars_repo_path": f"pkg/s{seed}/m{i}.py",
                 "max_stars_repo_name": f"synthetic/repo{i % 997}",
                 "max_stars_repo_head_hexsha": "0" * 40,
                 "max_stars_repo_licenses": ["MIT"],
@@ -124,6 +127,7 @@ def main() -> None:
             flush()
     flush()
     (out / "planted.json").write_text(json.dumps(planted))
+    (out / "seeds.json").write_text(json.dumps(per_seed))
     print(f"{args.files} files, {len(planted)} planted near copies, {shard} shards in {out}")
 
 
