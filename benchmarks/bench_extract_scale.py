@@ -1,7 +1,8 @@
 """Extraction at scale: the in-process engine against `extract.engine: datatrove` on synthetic Stack corpora.
 
 For each corpus size (benchmarks/stack_corpus.py, generated here into --out, never committed): files/s and peak
-RSS of the in-process path, of DataTrove with 1 task / 1 worker and with 2 tasks / 2 workers (local executor),
+RSS of the in-process path, of DataTrove with 1 task / 1 worker and with 2 tasks / 2 workers (local executor;
+`--runs datatrove:2:10` gives 10 tasks to 2 workers),
 near-duplicate recall / precision on the planted pairs, and the seed functions no kept row comes from. Each run
 is its own process; peak RSS per worker is the largest peak (VmHWM) of the processes that ran tasks: the run's
 own process with 1 worker, DataTrove's pool workers with 2 (sampled from /proc every 0.2 s, as they are forked
@@ -99,7 +100,7 @@ def child(config: dict) -> dict:
     if config["engine"] == "local":
         rows = extract(iter_source(source), FilterParams(), DedupParams(), functions, files)
     else:
-        opts = EngineParams(tasks=config["tasks"], workers=config["tasks"], work_dir=config["work"])
+        opts = EngineParams(tasks=config["tasks"], workers=config["workers"], work_dir=config["work"])
         rows = run_datatrove(source, FilterParams(), DedupParams(), functions, files, kind="local", opts=opts)
     kept, n_kept, kept_per_seed = set(), 0, Counter()
     for row in rows:
@@ -124,7 +125,7 @@ def child(config: dict) -> dict:
     own = _peak_kb(os.getpid())
     # Pool workers are the processes that ran tasks (with 1 worker DataTrove runs them in this process); the
     # fork server and DataTrove's queue manager hold no rows.
-    workers = [sampler.peaks[pid] for pid in sampler.workers] if config["tasks"] > 1 else []
+    workers = [sampler.peaks[pid] for pid in sampler.workers] if config["workers"] > 1 else []
     return {
         "files": files.rows_in,
         "seconds": seconds,
@@ -154,7 +155,7 @@ def main() -> None:
         "--runs",
         nargs="+",
         default=["local:1", "datatrove:1", "datatrove:2"],
-        help="engine:workers of each run (DataTrove: tasks = workers)",
+        help="engine:workers[:tasks] of each run (DataTrove's tasks default to its workers)",
     )
     parser.add_argument("--out", default="/tmp/stack-bench")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
@@ -164,10 +165,10 @@ def main() -> None:
         return
     out = Path(args.out)
     print(
-        "| files | engine | workers | load before | s | files/s | files/s per worker | peak RSS MB per worker "
+        "| files | engine | workers | tasks | load before | s | files/s | files/s per worker | peak RSS MB per worker "
         "| coordinator MB | kept | near recall | near precision | seeds lost |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         corpus = out / f"corpus-{size}"
         if not (corpus / "planted.json").exists():
@@ -183,13 +184,17 @@ def main() -> None:
                 check=True,
             )
         for run in args.runs:
-            engine, workers = run.split(":")[0], int(run.split(":")[1])
-            work = str(out / f"work-{size}-{engine}-{workers}")
+            engine, *numbers = run.split(":")
+            workers = int(numbers[0])
+            tasks = int(numbers[1]) if len(numbers) > 1 else workers
+            work = str(out / f"work-{size}-{engine}-{workers}-{tasks}")
             subprocess.run(["rm", "-rf", work], check=True)
             load = Path("/proc/loadavg").read_text().split()[0]
-            r = measure({"corpus": str(corpus), "engine": engine, "tasks": workers, "work": work})
+            r = measure(
+                {"corpus": str(corpus), "engine": engine, "workers": workers, "tasks": tasks, "work": work}
+            )
             print(
-                f"| {r['files']} | {engine} | {workers} | {load} | {r['seconds']:.1f} | {r['files_per_s']:.0f} | "
+                f"| {r['files']} | {engine} | {workers} | {tasks} | {load} | {r['seconds']:.1f} | {r['files_per_s']:.0f} | "
                 f"{r['files_per_s'] / workers:.0f} | {r['rss_mb']:.0f} | {r['coordinator_mb']:.0f} | {r['kept']} | "
                 f"{r['recall']:.3f} | {r['precision']:.3f} | {r['seeds_lost']} |",
                 flush=True,
