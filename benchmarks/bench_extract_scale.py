@@ -2,13 +2,12 @@
 
 For each corpus size (benchmarks/stack_corpus.py, generated here into --out, never committed): files/s and peak
 RSS of the in-process path, of DataTrove with 1 task / 1 worker and with 2 tasks / 2 workers (local executor;
-`--runs datatrove:2:10` gives 10 tasks to 2 workers),
-near-duplicate recall / precision on the planted pairs, and the seed functions no kept row comes from. Each run
-is its own process; peak RSS per worker is the largest peak (VmHWM) of the processes that ran tasks: the run's
-own process with 1 worker, DataTrove's pool workers with 2 (sampled from /proc every 0.2 s, as they are forked
-by a fork server, not by the run's process); the coordinator's peak is printed beside it. The 1-minute load
-average is printed before each run: on a shared machine a busy moment shows as a low rate, not as a different
-result.
+`--runs datatrove:2:10` gives 10 tasks to 2 workers), near-duplicate recall / precision on the planted pairs,
+and the seed functions no kept row comes from. Each run is its own process; peak RSS per worker is the largest
+peak (VmHWM) of the processes that ran tasks: the run's own process with 1 worker, DataTrove's pool workers with
+2 (sampled from /proc every 0.2 s, as they are forked by a fork server, not by the run's process); the
+coordinator's peak is printed beside it. The 1-minute load average is printed before each run: on a shared
+machine a busy moment shows as a low rate, not as a different result.
 
     .venv/bin/python benchmarks/bench_extract_scale.py --sizes 20000 50000 200000 --out /tmp/stack-bench
 """
